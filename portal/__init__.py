@@ -1,0 +1,92 @@
+"""Design Group Portal: runs a paid community design group from selection to the last stipend."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. `config` overrides settings read from the environment."""
+    load_dotenv()
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from portal.config import check_config, load_config
+
+    app.config.from_mapping(load_config(app.instance_path))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
+    if config:
+        app.config.from_mapping(config)
+    check_config(app.config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from portal.errors import register_error_handlers
+    from portal.web import register_request_hooks
+
+    register_error_handlers(app)
+    register_request_hooks(app)
+
+    from portal.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import models  # noqa: F401 - registers every table
+    from portal.auth.models import User
+    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from portal.i18n import (
+        compile_catalogs,
+        install_haitian_creole_calendar,
+        select_locale,
+        select_timezone,
+    )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    compile_catalogs(TRANSLATIONS_DIR)
+    install_haitian_creole_calendar()
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.session_protection = "basic"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, token = session_id.partition(":")
+        if not user_id.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.account.views import bp as account_bp
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.home.views import bp as home_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(admin_bp)

@@ -1,0 +1,70 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, Optional
+
+from portal.auth.forms import NewPasswordForm
+from portal.forms import Form, WholeNumberField, max_length, no_control_characters, required
+from portal.i18n import LANGUAGES
+
+
+def language_choices():
+    return [(language.code, language.native_name) for language in LANGUAGES]
+
+
+def interpretation_choices():
+    return [("", _l("No interpretation needed"))] + language_choices() + [
+        ("ase", _l("American Sign Language")),
+    ]
+
+
+class ProfileForm(Form):
+    name = StringField(
+        _l("Name"),
+        validators=[required(_l("Enter your name.")), max_length(120), no_control_characters],
+        render_kw={"autocomplete": "name"},
+    )
+    preferred_language = SelectField(
+        _l("Language for the portal and emails"), choices=language_choices()
+    )
+    email = StringField(
+        _l("Email address (optional)"),
+        validators=[
+            Optional(),
+            Email(message=_l("Enter an email address like name@example.com.")),
+            max_length(254),
+        ],
+        render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"},
+    )
+    phone = StringField(
+        _l("Phone number (optional)"),
+        validators=[Optional(), max_length(40), no_control_characters],
+        render_kw={"autocomplete": "tel", "type": "tel"},
+    )
+    notify_meeting_changes = BooleanField(_l("When a meeting changes or is cancelled"))
+    notify_reminders = BooleanField(_l("A reminder the day before a meeting"))
+    notify_new_materials = BooleanField(_l("When a new agenda or material is posted"))
+    notify_payments = BooleanField(_l("When a stipend payment is sent to me"))
+    interpretation_language = SelectField(
+        _l("Interpretation at meetings"), choices=interpretation_choices
+    )
+    childcare_children = WholeNumberField(
+        _l("Children who need childcare during meetings"),
+        description=_l("Write 0 if you do not need childcare."),
+        minimum=0,
+        maximum=12,
+        render_kw={"inputmode": "numeric"},
+    )
+    transport_help = BooleanField(_l("I need help with transport to in-person meetings"))
+    access_needs = TextAreaField(
+        _l("Access needs (optional)"),
+        description=_l("For example: step-free entrance, large print, breaks, a quiet room."),
+        validators=[Optional(), max_length(2000), no_control_characters],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[required(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -1,0 +1,113 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import Form as PlainForm
+from wtforms import FieldList, FormField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import Email, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.account.forms import language_choices
+from portal.auth.models import Role
+from portal.forms import (
+    DayField,
+    Form,
+    MoneyField,
+    max_length,
+    no_control_characters,
+    required,
+    strip,
+)
+
+ROLE_LABELS = {
+    Role.MEMBER: _l("Member"),
+    Role.FACILITATOR: _l("Facilitator"),
+    Role.FINANCE: _l("Finance"),
+    Role.ADMIN: _l("Admin"),
+}
+
+TIMEZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+)
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class PersonForm(Form):
+    name = StringField(
+        _l("Name"),
+        validators=[required(_l("Enter the person's name.")), max_length(120),
+                    no_control_characters],
+    )
+    preferred_language = SelectField(_l("Preferred language"), choices=language_choices())
+    email = StringField(
+        _l("Email address"),
+        description=_l("The invitation is sent here. Leave empty if the person has no email."),
+        validators=[
+            Optional(),
+            Email(message=_l("Enter an email address like name@example.com.")),
+            max_length(254),
+        ],
+        render_kw={"type": "email", "spellcheck": "false"},
+    )
+    username = StringField(
+        _l("Username"),
+        description=_l("For a person without email: they sign in with this name."),
+        validators=[Optional(), max_length(64), no_control_characters],
+        render_kw={"spellcheck": "false", "autocapitalize": "none"},
+    )
+    phone = StringField(
+        _l("Phone number"),
+        validators=[Optional(), max_length(40), no_control_characters],
+        render_kw={"type": "tel"},
+    )
+    roles = CheckboxesField(
+        _l("Roles"),
+        choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
+        validators=[required(_l("Choose at least one role."))],
+    )
+
+
+class PeopleSearchForm(Form):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search by name, email, username or phone"),
+                    validators=[Optional(), max_length(100)])
+
+
+class InstallmentForm(PlainForm):
+    label = StringField(_l("Name of the installment"), filters=[strip],
+                        validators=[Optional(), max_length(120)])
+    due_on = DayField(_l("Due on"), validators=[Optional()])
+    amount = MoneyField(_l("Amount in dollars"), validators=[Optional()])
+
+    def is_blank(self) -> bool:
+        return not (self.label.data or self.due_on.data or self.amount.data)
+
+
+class ProgramForm(Form):
+    name = StringField(
+        _l("Program name"),
+        validators=[required(_l("Enter the program name.")), max_length(160),
+                    no_control_characters],
+    )
+    season_start = DayField(_l("Season starts on"),
+                            validators=[required(_l("Enter the first day of the season."))])
+    season_end = DayField(_l("Season ends on"),
+                          validators=[required(_l("Enter the last day of the season."))])
+    timezone = SelectField(_l("Time zone"), choices=[(zone, zone) for zone in TIMEZONES])
+    stipend = MoneyField(
+        _l("Stipend per member, in dollars"),
+        description=_l("Applies to people enrolled from now on. "
+                       "Stipends already promised do not change."),
+        validators=[required(_l("Enter the stipend amount."))],
+    )
+    installments = FieldList(FormField(InstallmentForm), min_entries=4, max_entries=8)

@@ -1,0 +1,177 @@
+"""Signing in, invitations, password resets and password rules."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from functools import cache
+from importlib.resources import files
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from portal.auth.models import AccountToken, TokenPurpose, User, hash_token
+from portal.db import db
+
+
+class InvalidLink(Exception):
+    """The link was never issued, was already used, or has expired."""
+
+
+class PasswordRejected(ValueError):
+    def __init__(self, message, field: str = "password"):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class PersonRuleError(ValueError):
+    """A change to a person that breaks a rule; `field` names the form field."""
+
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+def check_sign_in_names_free(user: User | None, email: str | None, username: str | None) -> None:
+    """Nobody else may sign in with the same email address or username."""
+    if email:
+        other = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
+        if other is not None and other is not user:
+            raise PersonRuleError("email", _l("Someone already uses this email address."))
+    if username:
+        other = db.session.scalars(
+            select(User).where(func.lower(User.username) == username)
+        ).first()
+        if other is not None and other is not user:
+            raise PersonRuleError("username", _l("Someone already uses this username."))
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    text = files("portal").joinpath("data/common-passwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def check_new_password(password: str, user: User | None, min_length: int) -> None:
+    """Length and a list of common passwords; no composition rules."""
+    if len(password) < min_length:
+        raise PasswordRejected(
+            _l("Use at least %(count)d characters.", count=min_length)
+        )
+    lowered = password.lower()
+    identities = set()
+    if user is not None:
+        identities = {value.lower() for value in (user.email, user.username, user.name) if value}
+    if (
+        lowered in _common_passwords()
+        or len(set(lowered)) == 1
+        or lowered in identities
+    ):
+        raise PasswordRejected(
+            _l("This password is too common and easy to guess. Choose another one.")
+        )
+
+
+def normalise_identifier(identifier: str) -> str:
+    return identifier.strip().lower()
+
+
+def find_user_by_identifier(identifier: str) -> User | None:
+    key = normalise_identifier(identifier)
+    if not key:
+        return None
+    column = User.email if "@" in key else User.username
+    return db.session.scalars(select(User).where(func.lower(column) == key)).first()
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The active person with this email or username and password, or None."""
+    user = find_user_by_identifier(identifier)
+    if user is None:
+        # Spend the same effort as a real check, so timing tells nothing.
+        User(password_hash=_dummy_hash()).check_password(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+@cache
+def _dummy_hash() -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def issue_token(user: User, purpose: TokenPurpose, now: datetime, lifetime: timedelta) -> str:
+    """Create a one-time link for a person and return its secret part.
+
+    Earlier unused links of the same purpose stop working, so only the newest
+    invitation or reset link is valid.
+    """
+    db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+        )
+        .values(expires_at=now)
+    )
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            user=user,
+            purpose=purpose,
+            token_hash=hash_token(raw),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    return raw
+
+
+def find_usable_token(raw: str, purpose: TokenPurpose, now: datetime) -> AccountToken:
+    token = db.session.scalars(
+        select(AccountToken).where(AccountToken.token_hash == hash_token(raw))
+    ).first()
+    if token is None or token.purpose != purpose or not token.is_usable(now):
+        raise InvalidLink
+    if not token.user.active:
+        raise InvalidLink
+    return token
+
+
+def redeem_token(
+    raw: str, purpose: TokenPurpose, password: str, now: datetime, min_length: int
+) -> User:
+    """Use a one-time link to set a password. The link cannot be used again."""
+    token = find_usable_token(raw, purpose, now)
+    check_new_password(password, token.user, min_length)
+    # Marking the link used with a guarded UPDATE means two tabs submitting at
+    # once cannot both succeed.
+    claimed = db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        raise InvalidLink
+    token.user.set_password(password)
+    return token.user
+
+
+def change_password(
+    user: User, current_password: str, new_password: str, min_length: int
+) -> None:
+    """Change a password; every other session of this person ends."""
+    if not user.check_password(current_password):
+        raise PasswordRejected(
+            _l("Your current password is not right."), field="current_password"
+        )
+    check_new_password(new_password, user, min_length)
+    user.set_password(new_password)

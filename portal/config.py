@@ -1,0 +1,87 @@
+"""Settings come from the environment (and a `.env` file when present)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str) -> dict:
+    environment = os.environ.get("PORTAL_ENV", "production").strip().lower()
+    development = environment == "development"
+    sqlite_default = "sqlite:///" + os.path.join(instance_path, "portal.sqlite3")
+    return {
+        "ENV_NAME": environment,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            os.environ.get("DATABASE_URL") or sqlite_default
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        "DEFAULT_TIMEZONE": os.environ.get("PORTAL_DEFAULT_TIMEZONE", "America/New_York"),
+        # Mail: "console" prints messages instead of sending them.
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console" if development else "smtp"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Design Group Portal <portal@localhost>"),
+        "OUTBOX_MAX_BACKOFF_MINUTES": int(os.environ.get("OUTBOX_MAX_BACKOFF_MINUTES", "60")),
+        # Sign-in throttling; Redis through e.g. redis://127.0.0.1:6379/0.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "SIGN_IN_LIMIT_PER_ACCOUNT": os.environ.get(
+            "SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"
+        ),
+        "SIGN_IN_LIMIT_PER_ADDRESS": os.environ.get(
+            "SIGN_IN_LIMIT_PER_ADDRESS", "30 per 15 minutes"
+        ),
+        "INVITATION_LIFETIME": timedelta(days=14),
+        "PASSWORD_RESET_LIFETIME": timedelta(hours=1),
+        "PASSWORD_MIN_LENGTH": 10,
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            hours=int(os.environ.get("SESSION_LIFETIME_HOURS", "12"))
+        ),
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not development),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "portal_session",
+        # Each form checks its own token so an expired page keeps what was typed.
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        "PEOPLE_PER_PAGE": 50,
+        "AUDIT_EVENTS_PER_PAGE": 50,
+        "OUTBOX_PER_PAGE": 50,
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` spellings and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check_config(config) -> None:
+    if not config.get("SECRET_KEY"):
+        if config.get("ENV_NAME") in {"development", "testing"} or config.get("TESTING"):
+            config["SECRET_KEY"] = "development-only-not-secret"  # noqa: S105
+        else:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set it to a long random value, "
+                'e.g. python -c "import secrets; print(secrets.token_hex(32))".'
+            )

@@ -1,0 +1,157 @@
+"""Demo data: one program for the coming December–May season and the people in it.
+
+Everyone here is invented. Running it twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from portal.auth.models import Role, RoleGrant, User
+from portal.db import db
+from portal.programs.models import Enrollment, Installment, Program, TaxFormStatus
+from portal.programs.services import enroll
+
+DEMO_PASSWORD = "community-design-demo"  # noqa: S105 - printed for the demo on purpose
+PROGRAM_NAME = "Community-Led Design Group: Mental-Health Crisis Response"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    name: str
+    email: str | None
+    language: str
+    roles: tuple[Role, ...]
+    username: str | None = None
+    phone: str | None = None
+    interpretation: str | None = None
+    children: int = 0
+    transport: bool = False
+    access_needs: str | None = None
+
+
+DEMO_PEOPLE = (
+    DemoPerson("Grace Okafor", "admin@demo.example.org", "en", (Role.ADMIN,)),
+    DemoPerson("Dana Whitfield", "dana.whitfield@demo.example.org", "en", (Role.FACILITATOR,)),
+    DemoPerson("Luis Ortega", "luis.ortega@demo.example.org", "es", (Role.FACILITATOR,)),
+    DemoPerson("Priya Raman", "finance@demo.example.org", "en", (Role.FINANCE,)),
+    DemoPerson("Rosa Delgado", "rosa.delgado@demo.example.org", "es", (Role.MEMBER,),
+               phone="617-555-0141", interpretation="es", children=2),
+    DemoPerson("Widline Joseph", "widline.joseph@demo.example.org", "ht", (Role.MEMBER,),
+               interpretation="ht", transport=True),
+    DemoPerson("陳美玲 (Mei-Ling Chen)", "meiling.chen@demo.example.org", "zh_Hant",
+               (Role.MEMBER,), interpretation="zh_Hant"),
+    DemoPerson("Nguyễn Thị Lan", "lan.nguyen@demo.example.org", "vi", (Role.MEMBER,),
+               interpretation="vi", children=1),
+    DemoPerson("Amina Haddad", "amina.haddad@demo.example.org", "ar", (Role.MEMBER,),
+               interpretation="ar", access_needs="Step-free entrance, please."),
+    DemoPerson("Djenaba Monteiro", None, "kea", (Role.MEMBER,), username="djenaba",
+               phone="617-555-0178", interpretation="kea", transport=True),
+    DemoPerson("Thiago Souza", "thiago.souza@demo.example.org", "pt_BR", (Role.MEMBER,)),
+    DemoPerson("Marcus Bell", "marcus.bell@demo.example.org", "en", (Role.MEMBER,),
+               children=3, transport=True),
+    DemoPerson("Olga Petrova", "olga.petrova@demo.example.org", "ru", (Role.MEMBER,),
+               interpretation="ru"),
+    DemoPerson("Fatou Diallo", "fatou.diallo@demo.example.org", "fr", (Role.MEMBER,)),
+)
+
+
+def season_for(today: date) -> tuple[date, date]:
+    """The December–May season that is running or coming next."""
+    start_year = today.year if today.month >= 6 else today.year - 1
+    return date(start_year, 12, 1), date(start_year + 1, 5, 31)
+
+
+def seed_demo(today: date) -> Program:
+    """Create the demo program and people if they are not there yet."""
+    program = db.session.scalars(select(Program).where(Program.name == PROGRAM_NAME)).first()
+    if program is None:
+        start, end = season_for(today)
+        program = Program(
+            name=PROGRAM_NAME,
+            timezone="America/New_York",
+            season_start=start,
+            season_end=end,
+            stipend_cents=120_000,
+            currency="USD",
+            installments=[
+                Installment(label="First half, at mid-season",
+                            due_on=date(end.year, 2, 26), amount_cents=60_000),
+                Installment(label="Second half, at the end of the season",
+                            due_on=date(end.year, 5, 28), amount_cents=60_000),
+            ],
+        )
+        db.session.add(program)
+        db.session.flush()
+    for person in DEMO_PEOPLE:
+        _ensure_person(program, person)
+    db.session.flush()
+    # One member has not sent the tax form yet; the others have.
+    enrollments = db.session.scalars(
+        select(Enrollment).where(Enrollment.program_id == program.id).order_by(Enrollment.id)
+    ).all()
+    for index, enrollment in enumerate(enrollments):
+        if enrollment.tax_form_status == TaxFormStatus.NOT_REQUESTED:
+            enrollment.tax_form_status = (
+                TaxFormStatus.REQUESTED if index == 1 else TaxFormStatus.RECEIVED
+            )
+    return program
+
+
+def _ensure_person(program: Program, person: DemoPerson) -> User:
+    key = User.email if person.email else User.username
+    value = person.email or person.username
+    user = db.session.scalars(select(User).where(func.lower(key) == value)).first()
+    if user is not None:
+        return user
+    user = User(
+        name=person.name,
+        email=person.email,
+        username=person.username,
+        phone=person.phone,
+        preferred_language=person.language,
+        interpretation_language=person.interpretation,
+        childcare_children=person.children,
+        transport_help=person.transport,
+        access_needs=person.access_needs,
+        role_grants=[RoleGrant(role=role) for role in person.roles],
+    )
+    user.set_password(DEMO_PASSWORD)
+    db.session.add(user)
+    db.session.flush()
+    if Role.MEMBER in person.roles:
+        enroll(user, program)
+    return user
+
+
+def sign_in_table() -> str:
+    lines = [f"{'Role':<12} {'Sign in with':<36} Language", "-" * 60]
+    for person in DEMO_PEOPLE:
+        roles = ",".join(role.value for role in person.roles)
+        lines.append(f"{roles:<12} {person.email or person.username:<36} {person.language}")
+    lines.append(f"\nPassword for everyone: {DEMO_PASSWORD}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Create the database, load the demo and serve the portal on this machine."""
+    os.environ.setdefault("PORTAL_ENV", "development")
+    from flask_migrate import upgrade
+
+    from portal import create_app
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        seed_demo(date.today())
+        db.session.commit()
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    print(f"\nDesign Group Portal demo: http://{host}:{port}/\n")
+    print(sign_in_table())
+    print("\nEmails are printed here instead of being sent. Stop with Ctrl+C.\n", flush=True)
+    app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -1,0 +1,125 @@
+"""Form pieces every area uses: fields whose every message is translated."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    class Meta:
+        # Lead and trail spaces are never meaningful in what people type here.
+        def bind_field(self, form, unbound_field, options):
+            filters = unbound_field.kwargs.get("filters", ())
+            if issubclass(unbound_field.field_class, StringField):
+                options["filters"] = (strip, *filters)
+            return unbound_field.bind(form=form, **options)
+
+    @property
+    def csrf_expired(self) -> bool:
+        return bool(getattr(self, "csrf_token", None) and self.csrf_token.errors)
+
+    def add_error(self, field_name: str, message) -> None:
+        getattr(self, field_name).errors.append(message)
+
+
+def required(message):
+    return InputRequired(message=message)
+
+
+def max_length(limit: int):
+    return Length(max=limit, message=_l("Use %(limit)d characters or fewer.", limit=limit))
+
+
+class MoneyField(StringField):
+    """An amount typed in dollars and cents, held as integer cents in `data`."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, int):
+            return f"{Decimal(self.data) / 100:.2f}"
+        return ""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        text = valuelist[0].strip().replace(",", "").lstrip("$").strip()
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(_l("Enter an amount in dollars, like 600 or 600.00.")) from None
+        if not amount.is_finite() or amount.as_tuple().exponent < -2:
+            raise ValueError(_l("Enter an amount in dollars, like 600 or 600.00."))
+        if amount <= 0:
+            raise ValueError(_l("Enter an amount greater than zero."))
+        if amount >= Decimal(10_000_000):
+            raise ValueError(_l("Enter an amount smaller than 10,000,000."))
+        self.data = int(amount * 100)
+
+
+class WholeNumberField(StringField):
+    def __init__(self, label=None, validators=None, minimum=0, maximum=100, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        text = valuelist[0].strip()
+        if not text.isascii() or not text.isdigit() or len(text) > 6:
+            raise ValueError(
+                _l("Enter a whole number from %(minimum)d to %(maximum)d.",
+                   minimum=self.minimum, maximum=self.maximum)
+            )
+        value = int(text)
+        if not self.minimum <= value <= self.maximum:
+            raise ValueError(
+                _l("Enter a whole number from %(minimum)d to %(maximum)d.",
+                   minimum=self.minimum, maximum=self.maximum)
+            )
+        self.data = value
+
+
+class DayField(DateField):
+    """A calendar day (YYYY-MM-DD, as a browser date picker sends it)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        try:
+            self.data = date.fromisoformat(valuelist[0].strip())
+        except ValueError:
+            raise ValueError(_l("Enter a real date, like 2026-12-02.")) from None
+
+
+def optional():
+    return Optional()
+
+
+def no_control_characters(form, field):
+    if isinstance(field.data, str) and any(
+        ord(ch) < 32 and ch not in "\r\n\t" for ch in field.data
+    ):
+        raise ValidationError(_l("Remove the invisible control characters from this text."))

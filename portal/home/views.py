@@ -1,0 +1,50 @@
+"""The home page and the language choice."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.access import is_safe_next, public, signed_in
+from portal.db import db
+from portal.i18n import LANGUAGE_BY_CODE
+from portal.programs.current import current_program
+from portal.programs.models import Enrollment
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@signed_in
+def index():
+    program = current_program()
+    enrollment = None
+    if program is not None:
+        enrollment = db.session.scalars(
+            select(Enrollment).where(
+                Enrollment.user_id == current_user.id, Enrollment.program_id == program.id
+            )
+        ).first()
+    return render_template("home/index.html", enrollment=enrollment)
+
+
+@bp.route("/language")
+@public
+def choose_language():
+    return render_template("home/language.html", next=_next_target())
+
+
+@bp.route("/language/<code>")
+@public
+def set_language(code: str):
+    if code not in LANGUAGE_BY_CODE:
+        abort(404)
+    session["language"] = code
+    target = _next_target()
+    return redirect(target or url_for("home.index"))
+
+
+def _next_target() -> str | None:
+    target = request.args.get("next")
+    return target if is_safe_next(target) else None

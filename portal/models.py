@@ -1,0 +1,18 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees them all."""
+
+from portal.audit.models import AuditEvent
+from portal.auth.models import AccountToken, Role, RoleGrant, TokenPurpose, User
+from portal.outbox.models import OutboxMessage, OutboxStatus
+from portal.programs.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Installment,
+    Program,
+    TaxFormStatus,
+)
+
+__all__ = [
+    "AccountToken", "AuditEvent", "Enrollment", "EnrollmentStatus", "Installment",
+    "OutboxMessage", "OutboxStatus", "Program", "Role", "RoleGrant", "TaxFormStatus",
+    "TokenPurpose", "User",
+]

@@ -1,0 +1,84 @@
+"""A program (one season of a design group), its stipend schedule, and who is enrolled."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User
+from portal.db import UTCDateTime, db, utcnow
+from portal.enums import string_enum
+
+
+class EnrollmentStatus(enum.StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+
+
+class TaxFormStatus(enum.StrEnum):
+    NOT_REQUESTED = "not_requested"
+    REQUESTED = "requested"
+    RECEIVED = "received"
+
+
+class Program(db.Model):
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    season_start: Mapped[date] = mapped_column(Date)
+    season_end: Mapped[date] = mapped_column(Date)
+    stipend_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    installments: Mapped[list[Installment]] = relationship(
+        back_populates="program",
+        cascade="all, delete-orphan",
+        order_by="Installment.due_on",
+        lazy="selectin",
+    )
+    enrollments: Mapped[list[Enrollment]] = relationship(back_populates="program")
+
+    def __repr__(self) -> str:
+        return f"<Program {self.id} {self.name!r}>"
+
+
+class Installment(db.Model):
+    """One planned part of the stipend, e.g. half at mid-season."""
+
+    __tablename__ = "installments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(120))
+    due_on: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+
+    program: Mapped[Program] = relationship(back_populates="installments")
+
+
+class Enrollment(db.Model):
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("user_id", "program_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    status: Mapped[EnrollmentStatus] = mapped_column(
+        string_enum(EnrollmentStatus), default=EnrollmentStatus.ACTIVE
+    )
+    stipend_total_cents: Mapped[int] = mapped_column(Integer)
+    tax_form_status: Mapped[TaxFormStatus] = mapped_column(
+        string_enum(TaxFormStatus), default=TaxFormStatus.NOT_REQUESTED
+    )
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    program: Mapped[Program] = relationship(back_populates="enrollments")

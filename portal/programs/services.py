@@ -1,0 +1,119 @@
+"""Rules about programs, their stipend schedule and enrollment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.audit.services import record_event
+from portal.auth.models import User
+from portal.db import db
+from portal.programs.models import Enrollment, EnrollmentStatus, Installment, Program
+
+
+class ProgramRuleError(ValueError):
+    """A change to a program that would break one of its rules."""
+
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PlannedInstallment:
+    label: str
+    due_on: date
+    amount_cents: int
+
+
+def program_for(user: User | None) -> Program | None:
+    """The program a person belongs to, or the first program for staff and visitors."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        enrollment = db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.user_id == user.id, Enrollment.status == EnrollmentStatus.ACTIVE)
+            .order_by(Enrollment.id)
+            .limit(1)
+        ).first()
+        if enrollment is not None:
+            return enrollment.program
+    return db.session.scalars(select(Program).order_by(Program.id).limit(1)).first()
+
+
+def enroll(user: User, program: Program) -> Enrollment:
+    """Enroll a person in a program with the program's stipend, or reactivate them."""
+    enrollment = db.session.scalars(
+        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.program_id == program.id)
+    ).first()
+    if enrollment is None:
+        enrollment = Enrollment(
+            user=user, program=program, stipend_total_cents=program.stipend_cents
+        )
+        db.session.add(enrollment)
+    else:
+        enrollment.status = EnrollmentStatus.ACTIVE
+    return enrollment
+
+
+def update_program_settings(
+    actor: User,
+    program: Program,
+    *,
+    name: str,
+    season_start: date,
+    season_end: date,
+    timezone: str,
+    stipend_cents: int,
+    installments: list[PlannedInstallment],
+) -> None:
+    """Change a program's settings and stipend schedule, writing an audit event.
+
+    Stipend totals of people already enrolled are money promised to them and
+    are not changed here.
+    """
+    if season_end < season_start:
+        raise ProgramRuleError("season_end", _l("The season must end after it starts."))
+    if stipend_cents <= 0:
+        raise ProgramRuleError("stipend", _l("Enter a stipend amount greater than zero."))
+    if installments and sum(item.amount_cents for item in installments) != stipend_cents:
+        raise ProgramRuleError(
+            "stipend", _l("The installments must add up to the stipend amount.")
+        )
+    before = {
+        "name": program.name,
+        "season_start": program.season_start.isoformat(),
+        "season_end": program.season_end.isoformat(),
+        "timezone": program.timezone,
+        "stipend_cents": program.stipend_cents,
+        "installments": [
+            [item.label, item.due_on.isoformat(), item.amount_cents]
+            for item in program.installments
+        ],
+    }
+    program.name = name
+    program.season_start = season_start
+    program.season_end = season_end
+    program.timezone = timezone
+    program.stipend_cents = stipend_cents
+    program.installments = [
+        Installment(label=item.label, due_on=item.due_on, amount_cents=item.amount_cents)
+        for item in sorted(installments, key=lambda item: item.due_on)
+    ]
+    after = {
+        "name": name,
+        "season_start": season_start.isoformat(),
+        "season_end": season_end.isoformat(),
+        "timezone": timezone,
+        "stipend_cents": stipend_cents,
+        "installments": [
+            [item.label, item.due_on.isoformat(), item.amount_cents] for item in installments
+        ],
+    }
+    changed = {key: {"from": before[key], "to": after[key]} for key in after
+               if before[key] != after[key]}
+    if changed:
+        record_event(actor, "program.updated", "program", program.id, changes=changed)

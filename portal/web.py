@@ -1,0 +1,110 @@
+"""What every request and every page share: access checks, headers, template helpers."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, format_time
+from flask_login import current_user
+
+from portal.access import enforce_access, enforce_csrf
+from portal.auth.models import Role
+from portal.i18n import language_context, money
+from portal.programs.current import current_program
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+
+
+def set_security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
+    if current_user and current_user.is_authenticated:
+        # Pages with personal details are not kept by shared caches or the back button.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def navigation() -> list[tuple[str, object]]:
+    """Links for the roles the signed-in person holds, in display order."""
+    from flask_babel import lazy_gettext as _l
+
+    if not current_user.is_authenticated:
+        return []
+    items = [("home.index", _l("Home"))]
+    if current_user.has_role(Role.ADMIN):
+        items += [
+            ("admin.people", _l("People")),
+            ("admin.program_settings", _l("Program")),
+            ("admin.audit_log", _l("Audit log")),
+            ("admin.outbox", _l("Outbox")),
+        ]
+    items.append(("account.profile", _l("My profile")))
+    return items
+
+
+def form_problems(form) -> list[tuple[str, str]]:
+    """Each field's first error as (field id, message), in the order fields appear."""
+    from flask_babel import gettext as _
+
+    problems = []
+    if getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
+        problems.append(("", _("This page was open for a long time, so we could not save it. "
+                               "Check your answers and send the form again.")))
+    for field in form:
+        if field.name == "csrf_token":
+            continue
+        if field.type == "FieldList":
+            for entry in field:
+                problems.extend(form_problems(entry.form) if entry.type == "FormField"
+                                else [(entry.id, entry.errors[0])] if entry.errors else [])
+        elif field.errors and isinstance(field.errors, list):
+            problems.append((field.id, field.errors[0]))
+    return problems
+
+
+def current_path() -> str:
+    """This page's path and query, for coming back after a language change."""
+    path = request.full_path
+    return path[:-1] if path.endswith("?") else path
+
+
+def register_request_hooks(app: Flask) -> None:
+    app.before_request(enforce_access)
+    app.before_request(enforce_csrf)
+    app.after_request(set_security_headers)
+
+    @app.context_processor
+    def page_context():
+        context = language_context()
+        context["program"] = current_program()
+        context["navigation"] = navigation()
+        context["Role"] = Role
+        return context
+
+    app.jinja_env.globals["form_problems"] = form_problems
+    app.jinja_env.globals["current_path"] = current_path
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["time"] = format_time
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
