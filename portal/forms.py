@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -29,7 +30,9 @@ class Form(FlaskForm):
         return bool(getattr(self, "csrf_token", None) and self.csrf_token.errors)
 
     def add_error(self, field_name: str, message) -> None:
-        getattr(self, field_name).errors.append(message)
+        field = getattr(self, field_name)
+        # Before validation WTForms holds errors in a tuple.
+        field.errors = [*field.errors, message]
 
 
 def required(message):
@@ -38,6 +41,9 @@ def required(message):
 
 def max_length(limit: int):
     return Length(max=limit, message=_l("Use %(limit)d characters or fewer.", limit=limit))
+
+
+_AMOUNT = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?")
 
 
 class MoneyField(StringField):
@@ -54,13 +60,14 @@ class MoneyField(StringField):
         self.data = None
         if not valuelist or not valuelist[0].strip():
             return
-        text = valuelist[0].strip().replace(",", "").lstrip("$").strip()
+        text = valuelist[0].strip().lstrip("$").strip()
+        # Commas only as thousands separators: "600,50" is refused, never read as 60050.
+        if not _AMOUNT.fullmatch(text):
+            raise ValueError(_l("Enter an amount in dollars, like 600 or 600.00."))
         try:
-            amount = Decimal(text)
+            amount = Decimal(text.replace(",", ""))
         except InvalidOperation:
             raise ValueError(_l("Enter an amount in dollars, like 600 or 600.00.")) from None
-        if not amount.is_finite() or amount.as_tuple().exponent < -2:
-            raise ValueError(_l("Enter an amount in dollars, like 600 or 600.00."))
         if amount <= 0:
             raise ValueError(_l("Enter an amount greater than zero."))
         if amount >= Decimal(10_000_000):

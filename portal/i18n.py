@@ -75,9 +75,12 @@ def select_locale() -> str:
     chosen = session.get("language")
     if chosen in LANGUAGE_BY_CODE:
         return chosen
-    if current_user and current_user.is_authenticated:
-        if current_user.preferred_language in LANGUAGE_BY_CODE:
-            return current_user.preferred_language
+    if (
+        current_user
+        and current_user.is_authenticated
+        and current_user.preferred_language in LANGUAGE_BY_CODE
+    ):
+        return current_user.preferred_language
     for tag, _quality in request.accept_languages:
         code = language_from_browser_tag(tag)
         if code:

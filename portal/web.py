@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import format_date, format_datetime, format_time
 from flask_login import current_user
 
@@ -94,6 +94,8 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def page_context():
+        if not has_request_context():
+            return {}  # e.g. an email rendered by a command
         context = language_context()
         context["program"] = current_program()
         context["navigation"] = navigation()

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import Form as PlainForm
 from wtforms import FieldList, FormField, SelectField, SelectMultipleField, StringField
+from wtforms import Form as PlainForm
 from wtforms.validators import Email, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 

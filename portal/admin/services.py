@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.audit.services import record_event
-from portal.auth.models import RoleGrant, Role, TokenPurpose, User
+from portal.auth.models import Role, RoleGrant, TokenPurpose, User
 from portal.auth.services import (
     PersonRuleError,
     check_sign_in_names_free,
@@ -20,8 +20,6 @@ from portal.db import db
 from portal.outbox.services import external_url, queue_email
 from portal.programs.models import Enrollment, EnrollmentStatus, Program
 from portal.programs.services import enroll
-
-
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ class Role(enum.StrEnum):
 
 class TokenPurpose(enum.StrEnum):
     INVITATION = "invitation"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a password
 
 
 def new_session_token() -> str:

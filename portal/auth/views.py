@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -184,4 +185,6 @@ def forgot_password():
 
 @bp.app_context_processor
 def sign_out_form():
-    return {"sign_out_form": ButtonForm() if current_user.is_authenticated else None}
+    if not has_request_context() or not current_user.is_authenticated:
+        return {}
+    return {"sign_out_form": ButtonForm()}

@@ -52,8 +52,9 @@ def _build_email(message: OutboxMessage) -> EmailMessage:
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain="design-group-portal")
-    email["Content-Language"] = message.language.replace("_", "-")
     email.set_content(message.body)
+    # After set_content, which replaces every Content-* header.
+    email["Content-Language"] = message.language.replace("_", "-")
     return email
 
 

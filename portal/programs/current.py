@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, has_request_context
 from flask_login import current_user
 
 from portal.programs.models import Program
@@ -12,5 +12,6 @@ from portal.programs.services import program_for
 def current_program() -> Program | None:
     """The signed-in person's program (or the first one), looked up once per request."""
     if "program" not in g:
-        g.program = program_for(current_user._get_current_object() if current_user else None)
+        user = current_user._get_current_object() if has_request_context() else None
+        g.program = program_for(user)
     return g.program

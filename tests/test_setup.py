@@ -1,0 +1,102 @@
+"""Configuration, migrations and demo data."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, inspect, select
+
+from portal import create_app
+from portal.auth.models import Role, RoleGrant, User
+from portal.config import ConfigError
+from portal.db import db
+from portal.programs.models import Enrollment, Program, TaxFormStatus
+from tests.conftest import TEST_CONFIG, make_database_url
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_development_starts_without_a_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("PORTAL_ENV", "development")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/dev.sqlite3"})
+    assert app.config["SECRET_KEY"]
+    assert app.config["MAIL_BACKEND"] == "console"
+
+
+def test_database_url_from_environment(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "development")
+    monkeypatch.setenv("DATABASE_URL", "postgres://user@db.internal/portal")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://user@db.internal/portal"
+
+
+@pytest.fixture
+def scratch_app(tmp_path_factory):
+    url, drop = make_database_url(tmp_path_factory, "scratch")
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    drop()
+
+
+def test_migrations_upgrade_downgrade_upgrade(scratch_app):
+    with scratch_app.app_context():
+        upgrade()
+        assert "users" in inspect(db.engine).get_table_names()
+        downgrade(revision="base")
+        assert "users" not in inspect(db.engine).get_table_names()
+        upgrade()
+        assert "users" in inspect(db.engine).get_table_names()
+
+
+def test_models_and_migrations_agree(scratch_app):
+    with scratch_app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_demo_data_is_complete_and_idempotent(app, ctx):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed", "demo"])
+    assert first.exit_code == 0, first.output
+    assert "Password for everyone" in first.output
+    counts = (db.session.scalar(select(func.count(User.id))),
+              db.session.scalar(select(func.count(Enrollment.id))))
+    db.session.commit()
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    assert counts == (db.session.scalar(select(func.count(User.id))),
+                      db.session.scalar(select(func.count(Enrollment.id))))
+
+    program = db.session.scalars(select(Program)).one()
+    assert program.timezone == "America/New_York"
+    assert program.stipend_cents == 120_000
+    assert program.season_start.month == 12 and program.season_end.month == 5
+    assert [i.amount_cents for i in program.installments] == [60_000, 60_000]
+
+    def holders(role):
+        return db.session.scalars(
+            select(User).join(RoleGrant).where(RoleGrant.role == role)
+        ).all()
+
+    members = holders(Role.MEMBER)
+    assert len(members) == 10
+    assert len({m.preferred_language for m in members}) >= 6
+    assert len(holders(Role.FACILITATOR)) == 2
+    assert len(holders(Role.FINANCE)) == 1
+    assert len(holders(Role.ADMIN)) == 1
+    assert any(m.email is None and m.username for m in members)
+    statuses = db.session.scalars(select(Enrollment.tax_form_status)).all()
+    assert TaxFormStatus.REQUESTED in statuses
