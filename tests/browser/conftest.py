@@ -1,0 +1,186 @@
+"""A live portal on 127.0.0.1 with the demo data, and headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from datetime import date
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DEMO_PASSWORD = "community-design-demo"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+if not Path(CHROMIUM).exists():
+    message = (f"No Chromium at {CHROMIUM}. Install Debian's package with "
+               "'apt-get install -y chromium' (or set PORTAL_CHROMIUM) to run the browser tests.")
+    if os.environ.get("CI"):
+        raise RuntimeError(message)  # in CI the browser suite must run, not skip
+    pytest.skip(message, allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+
+@dataclass
+class LiveData:
+    base_url: str
+    member_id: int
+    invitation_token: str
+    reset_token: str
+    people: dict[str, str]  # role -> sign-in name
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.admin.services import add_person
+    from portal.auth.models import Role, TokenPurpose, User
+    from portal.auth.services import issue_token
+    from portal.db import db, utcnow
+    from portal.demo import seed_demo
+    from portal.programs.models import Program
+    from portal.programs.services import PlannedInstallment, update_program_settings
+    from tests.conftest import TEST_CONFIG, make_database_url
+
+    url, drop = make_database_url(tmp_path_factory, "browser")
+    app = create_app({
+        **TEST_CONFIG,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": True,
+        "TESTING": False,
+        "MAIL_BACKEND": "console",
+        "SIGN_IN_LIMIT_PER_ADDRESS": "100000 per minute",
+        "SIGN_IN_LIMIT_PER_ACCOUNT": "100000 per minute",
+    })
+    with app.app_context():
+        upgrade()
+        program = seed_demo(date.today())
+        db.session.commit()
+        admin = db.session.scalars(select(User).where(User.email == "admin@demo.example.org")).one()
+        # Some history for the audit log and the outbox.
+        invitation = add_person(
+            admin, program, name="Invited Person", email="invited@demo.example.org",
+            username=None, phone=None, preferred_language="es", roles={Role.MEMBER},
+            now=utcnow(), invitation_lifetime=app.config["INVITATION_LIFETIME"],
+        )
+        program = db.session.get(Program, program.id)
+        update_program_settings(
+            admin, program, name=program.name, season_start=program.season_start,
+            season_end=program.season_end, timezone=program.timezone,
+            stipend_cents=program.stipend_cents,
+            installments=[PlannedInstallment(i.label, i.due_on, i.amount_cents)
+                          for i in program.installments],
+        )
+        member = db.session.scalars(
+            select(User).where(User.email == "rosa.delgado@demo.example.org")).one()
+        reset_token = issue_token(member, TokenPurpose.PASSWORD_RESET, utcnow(),
+                                  app.config["PASSWORD_RESET_LIFETIME"])
+        db.session.commit()
+        data = dict(
+            member_id=member.id,
+            invitation_token=invitation.link.rsplit("/", 1)[1],
+            reset_token=reset_token,
+        )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveData(
+        base_url=f"http://127.0.0.1:{server.server_port}",
+        people={
+            "member": "marcus.bell@demo.example.org",
+            "facilitator": "dana.whitfield@demo.example.org",
+            "finance": "finance@demo.example.org",
+            "admin": "admin@demo.example.org",
+        },
+        **data,
+    )
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    drop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    return files("axe_playwright_python").joinpath("axe.min.js").read_text("utf-8")
+
+
+def new_context(browser, live, axe_source, viewport="desktop", javascript=True):
+    from tests.browser.pages import VIEWPORTS
+
+    context = browser.new_context(
+        base_url=live.base_url,
+        viewport=VIEWPORTS[viewport],
+        java_script_enabled=javascript,
+        is_mobile=viewport == "phone",
+        has_touch=viewport == "phone",
+    )
+    if javascript:
+        # Injected by the browser itself, so the page's CSP is untouched.
+        context.add_init_script(script=axe_source)
+    context.set_default_timeout(10_000)
+    return context
+
+
+def choose_language(page, code: str) -> None:
+    page.goto(f"/language/{code}?next=/sign-in")
+
+
+def sign_in(page, identifier: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/sign-in")
+    page.fill("#identifier", identifier)
+    page.fill("#password", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(lambda url: "/sign-in" not in url)
+
+
+def axe_violations(page) -> list[str]:
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        AXE_TAGS,
+    )
+    found = []
+    for violation in result["violations"]:
+        targets = "; ".join(
+            " ".join(node["target"]) if isinstance(node["target"], list) else str(node["target"])
+            for node in violation["nodes"][:5]
+        )
+        found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+    return found
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
+    return page.evaluate(
+        "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"
+    )
+
+
+def html_lang_dir(page) -> tuple[str, str]:
+    return page.evaluate(
+        "() => [document.documentElement.lang, document.documentElement.dir]"
+    )

@@ -1,0 +1,95 @@
+"""Every page of the portal, who can reach it, and how to build its address.
+
+The list is checked against the app's URL map: a new endpoint that is
+neither a page here nor named in NOT_PAGES fails the suite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ANONYMOUS = "anonymous"
+MEMBER = "member"
+FACILITATOR = "facilitator"
+FINANCE = "finance"
+ADMIN = "admin"
+ROLES = (ANONYMOUS, MEMBER, FACILITATOR, FINANCE, ADMIN)
+SIGNED_IN = frozenset({MEMBER, FACILITATOR, FINANCE, ADMIN})
+
+# Four languages for every page: left-to-right Latin, right-to-left, and CJK.
+EVERY_PAGE_LANGUAGES = ("en", "es", "ar", "zh_Hant")
+ALL_LANGUAGES = ("en", "es", "ht", "zh_Hant", "zh_Hans", "vi", "ru", "kea", "ar", "pt_BR", "fr")
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+SCREENSHOT_LANGUAGES = ("en", "es", "ar", "zh_Hant")
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str  # may hold {placeholders} filled from the live data
+    roles: frozenset[str]
+    main: bool = False  # a member's main page: checked in all eleven languages
+    status: int = 200
+    form: dict[str, str] | None = field(default=None)  # bad values for the failed-submit check
+
+
+PAGES: dict[str, Page] = {
+    "auth.sign_in": Page("sign-in", "/sign-in", frozenset({ANONYMOUS}), main=True,
+                         form={"identifier": "", "password": ""}),
+    "auth.forgot_password": Page("forgot-password", "/forgot-password",
+                                 frozenset({ANONYMOUS}), form={"email": "not an email"}),
+    "auth.accept_invitation": Page("invitation", "/invitation/{invitation_token}",
+                                   frozenset({ANONYMOUS}),
+                                   form={"password": "short", "password_again": "other"}),
+    "auth.reset_password": Page("reset-password", "/reset-password/{reset_token}",
+                                frozenset({ANONYMOUS}),
+                                form={"password": "password123", "password_again": ""}),
+    "home.choose_language": Page("languages", "/language", frozenset({ANONYMOUS, MEMBER})),
+    "home.index": Page("home", "/", SIGNED_IN, main=True),
+    "account.profile": Page("profile", "/profile/", SIGNED_IN, main=True,
+                            form={"name": "", "childcare_children": "many"}),
+    "account.password": Page("password", "/profile/password", SIGNED_IN,
+                             form={"current_password": "", "password": "short"}),
+    "admin.people": Page("people", "/admin/people?q=a", frozenset({ADMIN})),
+    "admin.add_person_page": Page("add-person", "/admin/people/new", frozenset({ADMIN}),
+                                  form={"name": "", "email": "broken@"}),
+    "admin.person": Page("person", "/admin/people/{member_id}", frozenset({ADMIN}),
+                         form={"name": "", "email": "broken@"}),
+    "admin.program_settings": Page("program", "/admin/program", frozenset({ADMIN}),
+                                   form={"stipend": "12.345", "season_end": ""}),
+    "admin.audit_log": Page("audit", "/admin/audit", frozenset({ADMIN})),
+    "admin.outbox": Page("outbox", "/admin/outbox", frozenset({ADMIN})),
+}
+
+# Error pages are pages too.
+EXTRA_PAGES = (
+    Page("forbidden", "/admin/people", frozenset({MEMBER, FACILITATOR, FINANCE}), status=403),
+    Page("not-found", "/no-such-page", frozenset({ANONYMOUS, MEMBER}), status=404),
+    Page("invalid-link", "/invitation/not-a-real-link", frozenset({ANONYMOUS}), status=404),
+)
+
+NOT_PAGES = {
+    "static": "files, not pages",
+    "home.set_language": "redirects back to the page the person was on",
+    "auth.sign_out": "a button (POST) on every signed-in page",
+    "admin.resend_invitation": "a button (POST); its printable result is checked as a page",
+    "admin.deactivate": "a button (POST) on the person page",
+    "admin.reactivate": "a button (POST) on the person page",
+}
+
+
+def pages_for(role: str, language: str) -> list[Page]:
+    every = language in EVERY_PAGE_LANGUAGES
+    found = [page for page in (*PAGES.values(), *EXTRA_PAGES)
+             if role in page.roles and (every or page.main)]
+    return found
+
+
+def combinations() -> list[tuple[str, str, str]]:
+    return [
+        (role, language, viewport)
+        for role in ROLES
+        for language in ALL_LANGUAGES
+        for viewport in VIEWPORTS
+        if pages_for(role, language)
+    ]

@@ -1,0 +1,160 @@
+"""A member's journey by keyboard alone and without JavaScript; right-to-left
+mirroring; text at 200%."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import (
+    DEMO_PASSWORD,
+    choose_language,
+    horizontal_overflow,
+    new_context,
+    sign_in,
+)
+
+FOCUS_IS_VISIBLE = """() => {
+  const element = document.activeElement;
+  if (!element || element === document.body) return false;
+  const style = getComputedStyle(element);
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+  const ring = style.boxShadow && style.boxShadow !== 'none';
+  const box = element.getBoundingClientRect();
+  const onScreen = box.width > 0 && box.height > 0 && box.bottom > 0 && box.top < innerHeight;
+  return (outline || ring) && onScreen;
+}"""
+
+
+def tab_to(page, selector: str, limit: int = 40) -> None:
+    """Press Tab until `selector` has focus, checking the focus is visible at every step."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUS_IS_VISIBLE), (
+            "focus not visible on " + page.evaluate("() => document.activeElement.outerHTML")[:200]
+        )
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"could not reach {selector} with Tab")
+
+
+def test_member_journey_by_keyboard_alone(browser, live, axe_source):
+    context = new_context(browser, live, axe_source, "desktop")
+    page = context.new_page()
+    page.goto("/sign-in")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.classList.contains('skip-link')")
+    assert page.evaluate(FOCUS_IS_VISIBLE)
+    tab_to(page, "#identifier")
+    page.keyboard.type(live.people["member"])
+    tab_to(page, "#password")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(live.base_url + "/")
+
+    tab_to(page, "a[href='/profile/']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/profile/")
+    before = page.is_checked("#notify_reminders")
+    tab_to(page, "#notify_reminders")
+    page.keyboard.press("Space")
+    tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".flash--success")
+    assert page.is_checked("#notify_reminders") is (not before)
+
+    # Change the answer back, again by keyboard.
+    tab_to(page, "#notify_reminders")
+    page.keyboard.press("Space")
+    tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".flash--success")
+    assert page.is_checked("#notify_reminders") is before
+
+    # The language switcher opens and works from the keyboard too.
+    tab_to(page, ".language-switcher summary")
+    page.keyboard.press("Enter")
+    tab_to(page, "a[lang='es']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("() => document.documentElement.lang") == "es"
+    context.close()
+
+
+def test_member_journey_without_javascript(browser, live, axe_source):
+    context = new_context(browser, live, axe_source, "phone", javascript=False)
+    page = context.new_page()
+    page.goto("/language/vi?next=/sign-in")
+    page.fill("#identifier", live.people["member"])
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(live.base_url + "/")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    page.goto("/profile/")
+    page.fill("#childcare_children", "too many")
+    page.click("main form button[type=submit]")
+    assert page.locator(".error-summary").is_visible()
+    assert page.input_value("#childcare_children") == "too many"
+    page.fill("#childcare_children", "2")
+    page.click("main form button[type=submit]")
+    assert page.locator(".flash--success").is_visible()
+    assert page.input_value("#childcare_children") == "2"
+    # The language switcher is a plain <details>, so it opens without scripts.
+    page.click(".language-switcher summary")
+    page.click("a[lang='ar']")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.click(".sign-out button")
+    assert "/sign-in" in page.url
+    context.close()
+
+
+@pytest.mark.parametrize(("language", "side"), [("en", "start-left"), ("ar", "start-right")])
+def test_right_to_left_layout_mirrors(browser, live, axe_source, language, side):
+    context = new_context(browser, live, axe_source, "desktop")
+    page = context.new_page()
+    choose_language(page, language)
+    sign_in(page, live.people["admin"])
+    width = page.viewport_size["width"]
+    name = page.locator(".site-name").bounding_box()
+    switcher = page.locator(".language-switcher").bounding_box()
+    first_link = page.locator(".site-nav li").first.bounding_box()
+    sign_out = page.locator(".site-nav .sign-out").bounding_box()
+    heading = page.locator("main h1").bounding_box()
+    if side == "start-right":
+        assert name["x"] > switcher["x"] and first_link["x"] > sign_out["x"]
+        assert heading["x"] + heading["width"] > width / 2
+    else:
+        assert name["x"] < switcher["x"] and first_link["x"] < sign_out["x"]
+        assert heading["x"] < width / 2
+    context.close()
+
+
+MAIN_PATHS = ("/sign-in", "/", "/profile/", "/profile/password")
+CONTROLS = ("main a, main button, main input, main select, main textarea, "
+            "header a, nav a, nav button")
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+@pytest.mark.parametrize("language", ["en", "ar", "vi"])
+def test_text_at_200_percent_neither_overflows_nor_hides_controls(browser, live, axe_source,
+                                                                  language, viewport):
+    context = new_context(browser, live, axe_source, viewport)
+    page = context.new_page()
+    choose_language(page, language)
+    problems = []
+    for path in MAIN_PATHS:
+        if path != "/sign-in" and "/sign-in" in page.url:
+            sign_in(page, live.people["member"])
+        page.goto(path)
+        page.evaluate("() => { document.documentElement.style.fontSize = '200%'; }")
+        overflow = horizontal_overflow(page)
+        if overflow:
+            problems.append(f"{path}: {overflow}px overflow")
+        hidden = page.evaluate("""() => [...document.querySelectorAll(CONTROLS)]
+            .filter(e => e.offsetParent !== null && e.type !== 'hidden')
+            .filter(e => !e.closest('details:not([open]) > :not(summary)'))
+            .filter(e => { const r = e.getBoundingClientRect();
+                           return r.left < -1 || r.right > innerWidth + 1 || r.width < 1; })
+            .map(e => e.outerHTML.slice(0, 80))""".replace("CONTROLS", repr(CONTROLS)))
+        problems.extend(f"{path}: control off screen: {html}" for html in hidden)
+    context.close()
+    assert problems == []
