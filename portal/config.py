@@ -51,6 +51,7 @@ def load_config(instance_path: str) -> dict:
         "INVITATION_LIFETIME": timedelta(days=14),
         "PASSWORD_RESET_LIFETIME": timedelta(hours=1),
         "PASSWORD_MIN_LENGTH": 10,
+        "PASSWORD_HASH_METHOD": "scrypt",
         "PERMANENT_SESSION_LIFETIME": timedelta(
             hours=int(os.environ.get("SESSION_LIFETIME_HOURS", "12"))
         ),

@@ -3,46 +3,55 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+PAGES = {
+    403: (_l("This page is not for your role"),
+          _l("You are signed in, but this page is for other roles. "
+             "If you think you should see it, ask the program staff.")),
+    404: (_l("Page not found"), _l("The page may have moved, or the address has a typo.")),
+    413: (_l("The file is too large"), _l("Choose a smaller file and try again.")),
+    429: (_l("Too many tries"), _l("Please wait a few minutes and try again.")),
+    500: (_l("Something went wrong on our side"),
+          _l("Nothing you did caused this. Please try again in a few minutes.")),
+    "csrf": (_l("This page has expired"),
+             _l("For your safety, forms stop working after a while. "
+                "Go back, reload the page and try again.")),
+    "other": (_l("This did not work"),
+              _l("The portal could not handle this request. Go back and try again.")),
+}
+
+
+def error_page(kind, status: int):
+    title, message = PAGES[kind]
+    return render_template("errors/error.html", title=title, message=message), status
+
 
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(403)
-    def forbidden(error):
-        return render_template("errors/403.html"), 403
-
-    @app.errorhandler(404)
-    def not_found(error):
-        return render_template("errors/404.html"), 404
-
-    @app.errorhandler(405)
-    def method_not_allowed(error):
-        return render_template("errors/404.html"), 405
-
-    @app.errorhandler(413)
-    def too_large(error):
-        return render_template("errors/413.html"), 413
-
     @app.errorhandler(429)
     def too_many_requests(error):
         if request.endpoint == "auth.sign_in":
             from portal.auth.views import sign_in_throttled
 
             return sign_in_throttled()
-        return render_template("errors/429.html"), 429
+        return error_page(429, 429)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_template("errors/csrf.html"), 400
+        return error_page("csrf", 400)
 
     @app.errorhandler(500)
     def server_error(error):
         from portal.extensions import db
 
         db.session.rollback()
-        return render_template("errors/500.html"), 500
+        return error_page(500, 500)
 
     @app.errorhandler(HTTPException)
-    def other_http_error(error):
-        return render_template("errors/generic.html", error=error), error.code or 500
+    def http_error(error):
+        code = error.code or 500
+        if code == 405:
+            return error_page(404, 405)
+        return error_page(code if code in PAGES else "other", code)

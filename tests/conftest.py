@@ -63,6 +63,8 @@ TEST_CONFIG = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "SESSION_COOKIE_SECURE": False,
     "BASE_URL": "http://portal.test",
+    # A cheap hash keeps the suite quick; production uses scrypt.
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
 
 

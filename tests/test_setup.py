@@ -100,3 +100,36 @@ def test_demo_data_is_complete_and_idempotent(app, ctx):
     assert any(m.email is None and m.username for m in members)
     statuses = db.session.scalars(select(Enrollment.tax_form_status)).all()
     assert TaxFormStatus.REQUESTED in statuses
+
+
+def test_production_hashes_passwords_with_scrypt(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "development")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/hash.sqlite3"})
+    with app.app_context():
+        user = User(name="Hash Check")
+        user.set_password("a long enough password")
+    assert user.password_hash.startswith("scrypt:")
+    assert user.check_password("a long enough password")
+
+
+def test_server_error_page_is_calm_and_in_the_reader_language(monkeypatch, tmp_path):
+    from portal.access import public
+
+    app = create_app({**TEST_CONFIG, "PROPAGATE_EXCEPTIONS": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/boom.sqlite3"})
+
+    @app.route("/boom")
+    @public
+    def boom():
+        raise RuntimeError("something broke")
+
+    with app.app_context():
+        upgrade()
+    english = app.test_client().get("/boom")
+    assert english.status_code == 500
+    assert "Something went wrong on our side" in english.get_data(as_text=True)
+    spanish = app.test_client().get("/boom", headers={"Accept-Language": "es"})
+    assert spanish.status_code == 500
+    page = spanish.get_data(as_text=True)
+    assert '<html lang="es"' in page and "Something went wrong" not in page
+    assert "something broke" not in page

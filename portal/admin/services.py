@@ -29,6 +29,22 @@ class Invitation:
     emailed: bool
 
 
+def _checked_sign_in_names(
+    user: User | None, email: str | None, username: str | None, roles: set[Role]
+) -> tuple[str | None, str | None]:
+    """Normalised email and username, after the rules every person must meet."""
+    email = normalise_identifier(email) if email else None
+    username = normalise_identifier(username) if username else None
+    if not email and not username:
+        raise PersonRuleError(
+            "email", _l("Give an email address or a username so this person can sign in.")
+        )
+    if not roles:
+        raise PersonRuleError("roles", _l("Choose at least one role."))
+    check_sign_in_names_free(user, email, username)
+    return email, username
+
+
 def add_person(
     actor: User,
     program: Program,
@@ -47,15 +63,7 @@ def add_person(
     A person needs an email address or a username to sign in with. Members are
     enrolled in the program with its stipend.
     """
-    email = normalise_identifier(email) if email else None
-    username = normalise_identifier(username) if username else None
-    if not email and not username:
-        raise PersonRuleError(
-            "email", _l("Give an email address or a username so this person can sign in.")
-        )
-    if not roles:
-        raise PersonRuleError("roles", _l("Choose at least one role."))
-    check_sign_in_names_free(None, email, username)
+    email, username = _checked_sign_in_names(None, email, username, roles)
     user = User(
         name=name.strip(),
         email=email,
@@ -100,17 +108,9 @@ def update_person(
     roles: set[Role],
 ) -> None:
     """Change a person's details and roles; role changes are audited."""
-    email = normalise_identifier(email) if email else None
-    username = normalise_identifier(username) if username else None
-    if not email and not username:
-        raise PersonRuleError(
-            "email", _l("Give an email address or a username so this person can sign in.")
-        )
-    if not roles:
-        raise PersonRuleError("roles", _l("Choose at least one role."))
     if user.id == actor.id and Role.ADMIN not in roles:
         raise PersonRuleError("roles", _l("You cannot remove your own admin role."))
-    check_sign_in_names_free(user, email, username)
+    email, username = _checked_sign_in_names(user, email, username, roles)
     user.name = name.strip()
     user.email = email
     user.username = username

@@ -89,6 +89,17 @@ def people():
     return render_template("admin/people.html", form=form, page=page)
 
 
+def _person_details(form: PersonForm) -> dict:
+    return {
+        "name": form.name.data,
+        "email": form.email.data,
+        "username": form.username.data,
+        "phone": form.phone.data,
+        "preferred_language": form.preferred_language.data,
+        "roles": {Role(value) for value in form.roles.data},
+    }
+
+
 @bp.route("/people/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 @keeps_own_csrf
@@ -102,12 +113,7 @@ def add_person_page():
             invitation = add_person(
                 current_user._get_current_object(),
                 require_program(),
-                name=form.name.data,
-                email=form.email.data,
-                username=form.username.data,
-                phone=form.phone.data,
-                preferred_language=form.preferred_language.data,
-                roles={Role(value) for value in form.roles.data},
+                **_person_details(form),
                 now=utcnow(),
                 invitation_lifetime=current_app.config["INVITATION_LIFETIME"],
             )
@@ -143,12 +149,7 @@ def person(user_id: int):
                 current_user._get_current_object(),
                 user,
                 require_program(),
-                name=form.name.data,
-                email=form.email.data,
-                username=form.username.data,
-                phone=form.phone.data,
-                preferred_language=form.preferred_language.data,
-                roles={Role(value) for value in form.roles.data},
+                **_person_details(form),
             )
         except PersonRuleError as error:
             db.session.rollback()
