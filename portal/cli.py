@@ -25,6 +25,22 @@ def register_commands(app: Flask) -> None:
         click.echo(sign_in_table())
 
     @app.cli.group()
+    def meetings():
+        """Meetings."""
+
+    @meetings.command("remind")
+    @click.option("--hours", default=24, show_default=True,
+                  help="Remind about meetings starting within this many hours.")
+    def meetings_remind(hours: int):
+        """Queue reminders for coming meetings (meant for cron; never queues one twice)."""
+        from datetime import timedelta
+
+        from portal.db import utcnow
+        from portal.meetings.services import queue_reminders
+
+        click.echo(f"queued {queue_reminders(utcnow(), timedelta(hours=hours))} reminders")
+
+    @app.cli.group()
     def outbox():
         """Email waiting to be sent."""
 

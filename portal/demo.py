@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from portal.auth.models import Role, RoleGrant, User
 from portal.db import db
+from portal.meetings.models import Meeting
 from portal.programs.models import Enrollment, Installment, Program, TaxFormStatus
 from portal.programs.services import enroll
 
@@ -90,6 +91,7 @@ def seed_demo(today: date) -> Program:
     for person in DEMO_PEOPLE:
         _ensure_person(program, person)
     db.session.flush()
+    _ensure_meetings(program, today)
     # One member has not sent the tax form yet; the others have.
     enrollments = db.session.scalars(
         select(Enrollment).where(Enrollment.program_id == program.id).order_by(Enrollment.id)
@@ -100,6 +102,106 @@ def seed_demo(today: date) -> Program:
                 TaxFormStatus.REQUESTED if index == 1 else TaxFormStatus.RECEIVED
             )
     return program
+
+
+SESSION_TITLES = {
+    "en": "Design session",
+    "es": "Sesión de diseño",
+    "ht": "Sesyon konsepsyon",
+    "zh_Hant": "設計會議",
+    "zh_Hans": "设计会议",
+    "vi": "Buổi thiết kế",
+    "ru": "Дизайн-сессия",
+    "kea": "Sesãu di dizenhu",
+    "ar": "جلسة تصميم",
+    "pt_BR": "Sessão de design",
+    "fr": "Séance de conception",
+}
+SESSION_DESCRIPTION = (
+    "We work together on how the city should answer a mental-health crisis call. "
+    "Food is served. Masks and a well-ventilated room are available for anyone who "
+    "prefers them; the video call is open to everyone who would rather join from home."
+)
+VENUE = "Boston City Hall, 1 City Hall Square"
+
+
+def _ensure_meetings(program: Program, today: date) -> None:
+    from datetime import time, timedelta
+
+    from portal.meetings.models import AttendanceStatus, MeetingFormat, Response
+    from portal.meetings.services import (
+        MeetingDetails,
+        Needs,
+        create_meeting,
+        create_series,
+        local_instant,
+        mark_attendance,
+        rsvp_for_meeting,
+        set_meeting_text,
+    )
+
+    if db.session.scalars(select(Meeting).where(Meeting.program_id == program.id)).first():
+        return
+    admin = db.session.scalars(select(User).where(User.email == "admin@demo.example.org")).one()
+    facilitator = db.session.scalars(
+        select(User).where(User.email == "dana.whitfield@demo.example.org")).one()
+    members = db.session.scalars(
+        select(User).join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.program_id == program.id).order_by(User.id)).all()
+
+    # A welcome meeting a few days ago, which most members came to.
+    past_day = today - timedelta(days=4)
+    welcome = create_meeting(
+        facilitator, program,
+        MeetingDetails(
+            starts_at=local_instant(past_day, time(18), program.timezone),
+            ends_at=local_instant(past_day, time(20), program.timezone),
+            format=MeetingFormat.HYBRID, venue=VENUE, room="Room 801",
+            accessibility_notes="Step-free entrance on Congress Street; elevator to the "
+                                "8th floor. Closest T stops: Government Center, Haymarket.",
+            join_link="https://video.example.org/design-group-welcome", capacity=12),
+        language="en", title="Welcome and orientation",
+        description="Meet each other and the city team, and plan the season together.")
+    set_meeting_text(facilitator, welcome, "es", "Bienvenida y orientación", None)
+    for index, member in enumerate(members):
+        response = Response.VIRTUAL if index % 3 == 0 else Response.IN_PERSON
+        rsvp_for_meeting(member, welcome, response, Needs.from_profile(member),
+                         welcome.starts_at - timedelta(days=2), actor=facilitator)
+        status = (AttendanceStatus.EXCUSED if index == 4 else AttendanceStatus.VIRTUAL
+                  if response == Response.VIRTUAL else AttendanceStatus.IN_PERSON)
+        mark_attendance(facilitator, welcome, member, status, welcome.ends_at)
+
+    # The season: every other Wednesday, 6 to 8 pm, skipping the holidays.
+    first = program.season_start
+    while first.weekday() != 2:
+        first += timedelta(days=1)
+    series = create_series(
+        admin, program, first_day=first, last_day=program.season_end, every_weeks=2,
+        starts=time(18), ends=time(20),
+        skip={date(first.year, 12, 30), date(first.year, 12, 23)},
+        template=MeetingDetails(
+            starts_at=local_instant(first, time(18), program.timezone),
+            ends_at=local_instant(first, time(20), program.timezone),
+            format=MeetingFormat.HYBRID, venue=VENUE, room="Room 801",
+            accessibility_notes="Step-free entrance on Congress Street; elevator to the "
+                                "8th floor. Childcare in Room 803.",
+            join_link="https://video.example.org/design-group", capacity=8),
+        deadline_days_before=1, language="en", title=SESSION_TITLES["en"],
+        description=SESSION_DESCRIPTION)
+    for meeting in series:
+        for code, title in SESSION_TITLES.items():
+            if code != "en":
+                set_meeting_text(admin, meeting, code, title, None)
+        meeting.sequence = 0
+    # A range of answers for the first session, and a full room with a waitlist for the second.
+    now = min(series[0].rsvp_deadline, welcome.ends_at + timedelta(days=1))
+    answers = [Response.IN_PERSON] * 5 + [Response.VIRTUAL] * 3 + [Response.NOT_ATTENDING]
+    for member, response in zip(members, answers, strict=False):
+        rsvp_for_meeting(member, series[0], response, Needs.from_profile(member), now)
+    series[1].capacity = 2
+    for member, response in zip(members, [Response.IN_PERSON, Response.IN_PERSON,
+                                          Response.WAITLISTED, Response.VIRTUAL], strict=False):
+        rsvp_for_meeting(member, series[1], response, Needs.from_profile(member), now)
 
 
 def _ensure_person(program: Program, person: DemoPerson) -> User:

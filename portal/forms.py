@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField
+from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 
@@ -130,3 +130,25 @@ def no_control_characters(form, field):
         ord(ch) < 32 and ch not in "\r\n\t" for ch in field.data
     ):
         raise ValidationError(_l("Remove the invisible control characters from this text."))
+
+
+class _TranslatedChoice:
+    """WTForms' own message for an unknown choice is English only."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except (ValidationError, ValueError):
+            raise ValidationError(_l("Choose one of the options.")) from None
+
+
+class Select(_TranslatedChoice, SelectField):
+    pass
+
+
+class Radio(_TranslatedChoice, RadioField):
+    pass
+
+
+class MultipleChoice(_TranslatedChoice, SelectMultipleField):
+    pass

@@ -2,6 +2,14 @@
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import AccountToken, Role, RoleGrant, TokenPurpose, User
+from portal.meetings.models import (
+    Attendance,
+    CalendarFeed,
+    Meeting,
+    MeetingReminder,
+    MeetingText,
+    Rsvp,
+)
 from portal.outbox.models import OutboxMessage, OutboxStatus
 from portal.programs.models import (
     Enrollment,
@@ -12,7 +20,8 @@ from portal.programs.models import (
 )
 
 __all__ = [
-    "AccountToken", "AuditEvent", "Enrollment", "EnrollmentStatus", "Installment",
+    "AccountToken", "Attendance", "AuditEvent", "CalendarFeed", "Meeting", "MeetingReminder",
+    "MeetingText", "Rsvp", "Enrollment", "EnrollmentStatus", "Installment",
     "OutboxMessage", "OutboxStatus", "Program", "Role", "RoleGrant", "TaxFormStatus",
     "TokenPurpose", "User",
 ]

@@ -49,7 +49,7 @@ def navigation() -> list[tuple[str, object]]:
 
     if not current_user.is_authenticated:
         return []
-    items = [("home.index", _l("Home"))]
+    items = [("home.index", _l("Home")), ("meetings.calendar", _l("Meetings"))]
     if current_user.has_role(Role.ADMIN):
         items += [
             ("admin.people", _l("People")),
@@ -81,6 +81,20 @@ def form_problems(form) -> list[tuple[str, str]]:
     return problems
 
 
+def month_name(day) -> str:
+    """"December 2026" in the reader's language."""
+    from babel.dates import format_skeleton
+    from flask_babel import get_locale
+
+    return format_skeleton("yMMMM", day, locale=get_locale())
+
+
+def interpretation_name(code: str | None) -> str:
+    from portal.account.forms import interpretation_choices
+
+    return str(dict(interpretation_choices()).get(code or "", code or ""))
+
+
 def current_path() -> str:
     """This page's path and query, for coming back after a language change."""
     path = request.full_path
@@ -105,6 +119,8 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.globals["form_problems"] = form_problems
     app.jinja_env.globals["current_path"] = current_path
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["month_name"] = month_name
+    app.jinja_env.globals["interpretation_name"] = interpretation_name
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["datetime"] = format_datetime

@@ -18,13 +18,14 @@ def test_every_page_declares_who_may_see_it(app):
     assert undeclared == []
 
 
-def test_only_sign_in_invitation_reset_and_language_pages_are_public(app):
+def test_only_sign_in_invitation_reset_language_and_feed_pages_are_public(app):
     public = sorted(
         rule.endpoint for rule in app.url_map.iter_rules()
         if rule.endpoint != "static" and access_of(app.view_functions[rule.endpoint]) == PUBLIC
     )
     assert public == ["auth.accept_invitation", "auth.forgot_password", "auth.reset_password",
-                      "auth.sign_in", "home.choose_language", "home.set_language"]
+                      "auth.sign_in", "home.choose_language", "home.set_language",
+                      "meetings.feed"]
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)

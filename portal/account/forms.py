@@ -1,9 +1,16 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import Email, Optional
 
 from portal.auth.forms import NewPasswordForm
-from portal.forms import Form, WholeNumberField, max_length, no_control_characters, required
+from portal.forms import (
+    Form,
+    Select,
+    WholeNumberField,
+    max_length,
+    no_control_characters,
+    required,
+)
 from portal.i18n import LANGUAGES
 
 
@@ -23,7 +30,7 @@ class ProfileForm(Form):
         validators=[required(_l("Enter your name.")), max_length(120), no_control_characters],
         render_kw={"autocomplete": "name"},
     )
-    preferred_language = SelectField(
+    preferred_language = Select(
         _l("Language for the portal and emails"), choices=language_choices()
     )
     email = StringField(
@@ -44,8 +51,8 @@ class ProfileForm(Form):
     notify_reminders = BooleanField(_l("A reminder the day before a meeting"))
     notify_new_materials = BooleanField(_l("When a new agenda or material is posted"))
     notify_payments = BooleanField(_l("When a stipend payment is sent to me"))
-    interpretation_language = SelectField(
-        _l("Interpretation at meetings"), choices=interpretation_choices
+    interpretation_language = Select(
+        _l("Interpretation at meetings"), choices=interpretation_choices, default=""
     )
     childcare_children = WholeNumberField(
         _l("Children who need childcare during meetings"),

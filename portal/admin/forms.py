@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import FieldList, FormField, SelectField, SelectMultipleField, StringField
+from wtforms import FieldList, FormField, StringField
 from wtforms import Form as PlainForm
 from wtforms.validators import Email, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -10,6 +10,8 @@ from portal.forms import (
     DayField,
     Form,
     MoneyField,
+    MultipleChoice,
+    Select,
     max_length,
     no_control_characters,
     required,
@@ -35,7 +37,7 @@ TIMEZONES = (
 )
 
 
-class CheckboxesField(SelectMultipleField):
+class CheckboxesField(MultipleChoice):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
@@ -46,7 +48,7 @@ class PersonForm(Form):
         validators=[required(_l("Enter the person's name.")), max_length(120),
                     no_control_characters],
     )
-    preferred_language = SelectField(_l("Preferred language"), choices=language_choices())
+    preferred_language = Select(_l("Preferred language"), choices=language_choices())
     email = StringField(
         _l("Email address"),
         description=_l("The invitation is sent here. Leave empty if the person has no email."),
@@ -103,7 +105,7 @@ class ProgramForm(Form):
                             validators=[required(_l("Enter the first day of the season."))])
     season_end = DayField(_l("Season ends on"),
                           validators=[required(_l("Enter the last day of the season."))])
-    timezone = SelectField(_l("Time zone"), choices=[(zone, zone) for zone in TIMEZONES])
+    timezone = Select(_l("Time zone"), choices=[(zone, zone) for zone in TIMEZONES])
     stipend = MoneyField(
         _l("Stipend per member, in dollars"),
         description=_l("Applies to people enrolled from now on. "

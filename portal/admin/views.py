@@ -37,6 +37,12 @@ AUDIT_ACTIONS = {
     "person.deactivated": _l("Person deactivated"),
     "person.reactivated": _l("Person reactivated"),
     "program.updated": _l("Program settings changed"),
+    "meeting.created": _l("Meeting added"),
+    "meeting.updated": _l("Meeting changed"),
+    "meeting.translated": _l("Meeting title translated"),
+    "meeting.cancelled": _l("Meeting cancelled"),
+    "rsvp.changed_by_staff": _l("Answer saved by staff"),
+    "attendance.marked": _l("Attendance marked"),
 }
 
 

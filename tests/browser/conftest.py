@@ -32,6 +32,10 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 class LiveData:
     base_url: str
     member_id: int
+    meeting_id: int
+    past_meeting_id: int
+    full_meeting_id: int
+    journey_meeting_id: int
     invitation_token: str
     reset_token: str
     people: dict[str, str]  # role -> sign-in name
@@ -85,7 +89,14 @@ def live(tmp_path_factory):
         reset_token = issue_token(member, TokenPurpose.PASSWORD_RESET, utcnow(),
                                   app.config["PASSWORD_RESET_LIFETIME"])
         db.session.commit()
+        from portal.meetings.models import Meeting
+
+        meetings = db.session.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
         data = dict(
+            meeting_id=meetings[1].id,
+            past_meeting_id=meetings[0].id,
+            full_meeting_id=meetings[2].id,
+            journey_meeting_id=meetings[3].id,
             member_id=member.id,
             invitation_token=invitation.link.rsplit("/", 1)[1],
             reset_token=reset_token,

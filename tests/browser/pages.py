@@ -50,6 +50,23 @@ PAGES: dict[str, Page] = {
                             form={"name": "", "childcare_children": "many"}),
     "account.password": Page("password", "/profile/password", SIGNED_IN,
                              form={"current_password": "", "password": "short"}),
+    "meetings.calendar": Page("calendar", "/calendar", SIGNED_IN, main=True),
+    "meetings.meeting": Page("meeting", "/meetings/{meeting_id}", SIGNED_IN, main=True,
+                             form={"childcare_children": "lots"}),
+    "meetings.my_attendance": Page("attendance", "/attendance", SIGNED_IN),
+    "meetings.calendar_feed": Page("calendar-feed", "/profile/calendar-feed", SIGNED_IN),
+    "meetings.new_meeting": Page("new-meeting", "/meetings/new", frozenset({FACILITATOR, ADMIN}),
+                                 form={"title": "", "capacity": "-3"}),
+    "meetings.new_series": Page("new-series", "/meetings/series/new",
+                                frozenset({FACILITATOR, ADMIN}),
+                                form={"title": "", "skip": "someday"}),
+    "meetings.edit_meeting": Page("edit-meeting", "/meetings/{meeting_id}/edit",
+                                  frozenset({FACILITATOR, ADMIN}), form={"title": ""}),
+    "meetings.meeting_translation": Page("meeting-translation",
+                                         "/meetings/{meeting_id}/translations",
+                                         frozenset({FACILITATOR, ADMIN}), form={"title": ""}),
+    "meetings.roster": Page("roster", "/meetings/{meeting_id}/roster",
+                            frozenset({FACILITATOR, ADMIN})),
     "admin.people": Page("people", "/admin/people?q=a", frozenset({ADMIN})),
     "admin.add_person_page": Page("add-person", "/admin/people/new", frozenset({ADMIN}),
                                   form={"name": "", "email": "broken@"}),
@@ -66,6 +83,9 @@ EXTRA_PAGES = (
     Page("forbidden", "/admin/people", frozenset({MEMBER, FACILITATOR, FINANCE}), status=403),
     Page("not-found", "/no-such-page", frozenset({ANONYMOUS, MEMBER}), status=404),
     Page("invalid-link", "/invitation/not-a-real-link", frozenset({ANONYMOUS}), status=404),
+    Page("past-meeting", "/meetings/{past_meeting_id}", frozenset({MEMBER})),
+    Page("past-roster", "/meetings/{past_meeting_id}/roster", frozenset({FACILITATOR, ADMIN})),
+    Page("full-meeting", "/meetings/{full_meeting_id}", frozenset({MEMBER})),
 )
 
 NOT_PAGES = {
@@ -75,6 +95,12 @@ NOT_PAGES = {
     "admin.resend_invitation": "a button (POST); its printable result is checked as a page",
     "admin.deactivate": "a button (POST) on the person page",
     "admin.reactivate": "a button (POST) on the person page",
+    "meetings.meeting_ics": "a calendar file, not a page",
+    "meetings.feed": "a calendar feed, not a page",
+    "meetings.roster_csv": "a spreadsheet download",
+    "meetings.cancel": "a button (POST) on the edit page",
+    "meetings.answer_for_member": "a form (POST) on the roster page",
+    "meetings.attendance": "a form (POST) on the roster page",
 }
 
 

@@ -70,6 +70,24 @@ def test_member_journey_by_keyboard_alone(browser, live, axe_source):
     page.wait_for_selector(".flash--success")
     assert page.is_checked("#notify_reminders") is before
 
+    # Answer for a meeting, then change the answer, by keyboard.
+    page.goto(f"/meetings/{live.journey_meeting_id}")
+    tab_to(page, "input[name=response]")
+    page.keyboard.press("Space")
+    first_choice = page.evaluate("() => document.activeElement.value")
+    tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".flash--success")
+    assert page.is_checked(f"input[name=response][value={first_choice}]")
+    tab_to(page, "input[name=response]:checked")
+    page.keyboard.press("ArrowDown")
+    second_choice = page.evaluate("() => document.activeElement.value")
+    assert second_choice != first_choice
+    tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".flash--success")
+    assert page.is_checked(f"input[name=response][value={second_choice}]")
+
     # The language switcher opens and works from the keyboard too.
     tab_to(page, ".language-switcher summary")
     page.keyboard.press("Enter")
@@ -98,6 +116,14 @@ def test_member_journey_without_javascript(browser, live, axe_source):
     page.click("main form button[type=submit]")
     assert page.locator(".flash--success").is_visible()
     assert page.input_value("#childcare_children") == "2"
+    # Answer for a meeting and change the answer, with no scripts at all.
+    page.goto(f"/meetings/{live.journey_meeting_id}")
+    page.check("input[name=response][value=virtual]")
+    page.click("main form button[type=submit]")
+    assert page.locator(".flash--success").is_visible()
+    page.check("input[name=response][value=not_attending]")
+    page.click("main form button[type=submit]")
+    assert page.is_checked("input[name=response][value=not_attending]")
     # The language switcher is a plain <details>, so it opens without scripts.
     page.click(".language-switcher summary")
     page.click("a[lang='ar']")
@@ -128,7 +154,7 @@ def test_right_to_left_layout_mirrors(browser, live, axe_source, language, side)
     context.close()
 
 
-MAIN_PATHS = ("/sign-in", "/", "/profile/", "/profile/password")
+MAIN_PATHS = ("/sign-in", "/", "/calendar", "/profile/", "/profile/password")
 CONTROLS = ("main a, main button, main input, main select, main textarea, "
             "header a, nav a, nav button")
 

@@ -1,0 +1,479 @@
+"""Rules for meetings: scheduling, series, answers and seats, attendance, reminders."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from portal.audit.services import record_event
+from portal.auth.models import User
+from portal.db import db, utcnow
+from portal.meetings.models import (
+    Attendance,
+    AttendanceStatus,
+    Meeting,
+    MeetingFormat,
+    MeetingReminder,
+    MeetingStatus,
+    MeetingText,
+    Response,
+    Rsvp,
+)
+from portal.outbox.services import external_url, queue_email
+from portal.programs.models import Enrollment, EnrollmentStatus, Program
+
+
+class MeetingRuleError(ValueError):
+    """A meeting or an answer that breaks a rule; `field` names the form field."""
+
+    def __init__(self, field_name: str, message):
+        super().__init__(str(message))
+        self.field = field_name
+        self.message = message
+
+
+class SeatsFull(Exception):
+    """Every in-person seat is taken."""
+
+
+class AnswersClosed(Exception):
+    """The meeting is cancelled, or its answer deadline has passed."""
+
+
+@dataclass
+class MeetingDetails:
+    starts_at: datetime
+    ends_at: datetime
+    format: MeetingFormat
+    venue: str | None = None
+    room: str | None = None
+    accessibility_notes: str | None = None
+    join_link: str | None = None
+    capacity: int | None = None
+    rsvp_deadline: datetime | None = None
+
+    def place_key(self) -> tuple:
+        return (self.format, self.venue, self.room)
+
+
+@dataclass
+class Needs:
+    interpretation_language: str | None = None
+    childcare_children: int = 0
+    transport_help: bool = False
+    access_needs: str | None = None
+
+    @classmethod
+    def from_profile(cls, user: User) -> Needs:
+        return cls(user.interpretation_language, user.childcare_children or 0,
+                   bool(user.transport_help), user.access_needs)
+
+
+def local_instant(day: date, clock: time, timezone: str) -> datetime:
+    """A wall-clock time in the program's zone as an aware datetime (DST-safe)."""
+    return datetime.combine(day, clock, tzinfo=ZoneInfo(timezone))
+
+
+def check_details(details: MeetingDetails) -> None:
+    if details.ends_at <= details.starts_at:
+        raise MeetingRuleError("ends", _l("The meeting must end after it starts."))
+    if details.format != MeetingFormat.VIRTUAL and not details.venue:
+        raise MeetingRuleError("venue", _l("Enter where the meeting takes place."))
+    if details.join_link and not details.join_link.startswith(("https://", "http://")):
+        raise MeetingRuleError("join_link", _l("Enter a link that starts with https://"))
+    if details.rsvp_deadline and details.rsvp_deadline > details.starts_at:
+        raise MeetingRuleError(
+            "rsvp_deadline", _l("The answer deadline must be before the meeting starts.")
+        )
+
+
+def _apply(meeting: Meeting, details: MeetingDetails) -> None:
+    meeting.starts_at = details.starts_at
+    meeting.ends_at = details.ends_at
+    meeting.format = details.format
+    meeting.venue = details.venue if details.format != MeetingFormat.VIRTUAL else None
+    meeting.room = details.room if details.format != MeetingFormat.VIRTUAL else None
+    meeting.accessibility_notes = details.accessibility_notes
+    meeting.join_link = details.join_link if details.format != MeetingFormat.IN_PERSON else None
+    meeting.capacity = details.capacity if details.format != MeetingFormat.VIRTUAL else None
+    meeting.rsvp_deadline = details.rsvp_deadline
+
+
+def create_meeting(
+    actor: User,
+    program: Program,
+    details: MeetingDetails,
+    *,
+    language: str,
+    title: str,
+    description: str | None,
+    series_key: str | None = None,
+) -> Meeting:
+    """Schedule a meeting with its title in the language it was written in."""
+    check_details(details)
+    meeting = Meeting(
+        program=program,
+        ical_uid=f"{uuid.uuid4()}@design-group-portal",
+        series_key=series_key,
+        texts=[MeetingText(language=language, title=title, description=description,
+                           is_original=True)],
+    )
+    _apply(meeting, details)
+    db.session.add(meeting)
+    db.session.flush()
+    record_event(actor, "meeting.created", "meeting", meeting.id, title=title,
+                 starts_at=details.starts_at.isoformat())
+    return meeting
+
+
+def series_days(first_day: date, last_day: date, every_weeks: int, skip: set[date]) -> list[date]:
+    """Every `every_weeks` weeks from `first_day` up to `last_day`, without the skipped days."""
+    days, day = [], first_day
+    while day <= last_day:
+        if day not in skip:
+            days.append(day)
+        day += timedelta(weeks=every_weeks)
+    return days
+
+
+def create_series(
+    actor: User,
+    program: Program,
+    *,
+    first_day: date,
+    last_day: date,
+    every_weeks: int,
+    starts: time,
+    ends: time,
+    skip: set[date],
+    template: MeetingDetails,
+    deadline_days_before: int | None,
+    language: str,
+    title: str,
+    description: str | None,
+) -> list[Meeting]:
+    """Schedule a repeating meeting in one step. Times stay at the same local
+    wall-clock time across daylight-saving changes."""
+    if last_day < first_day:
+        raise MeetingRuleError("last_day", _l("The last day must be after the first day."))
+    days = series_days(first_day, last_day, every_weeks, skip)
+    if not days:
+        raise MeetingRuleError("first_day", _l("These dates give no meetings."))
+    if len(days) > 60:
+        raise MeetingRuleError("last_day", _l("A series can have at most 60 meetings."))
+    key = str(uuid.uuid4())
+    meetings = []
+    for day in days:
+        starts_at = local_instant(day, starts, program.timezone)
+        deadline = None
+        if deadline_days_before is not None:
+            deadline = starts_at - timedelta(days=deadline_days_before)
+        details = MeetingDetails(
+            starts_at=starts_at,
+            ends_at=local_instant(day, ends, program.timezone),
+            format=template.format, venue=template.venue, room=template.room,
+            accessibility_notes=template.accessibility_notes, join_link=template.join_link,
+            capacity=template.capacity, rsvp_deadline=deadline,
+        )
+        meetings.append(create_meeting(actor, program, details, language=language, title=title,
+                                       description=description, series_key=key))
+    return meetings
+
+
+def respondents(meeting: Meeting) -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(Rsvp, Rsvp.user_id == User.id).where(Rsvp.meeting_id == meeting.id)
+    ))
+
+
+def _tell_respondents(meeting: Meeting, template: str) -> None:
+    link = external_url("meetings.meeting", meeting_id=meeting.id)
+    for person in respondents(meeting):
+        if person.active and person.notify_meeting_changes:
+            queue_email(person, template, meeting=meeting, link=link)
+
+
+def update_meeting(
+    actor: User,
+    meeting: Meeting,
+    details: MeetingDetails,
+    *,
+    title: str,
+    description: str | None,
+) -> set[str]:
+    """Change a meeting and its original text. Calendars see a new SEQUENCE;
+    people who answered are emailed when the time or the place changes."""
+    check_details(details)
+    before_time = (meeting.starts_at, meeting.ends_at)
+    before_place = (meeting.format, meeting.venue, meeting.room)
+    before = {
+        "starts_at": meeting.starts_at.isoformat(), "ends_at": meeting.ends_at.isoformat(),
+        "format": str(meeting.format), "venue": meeting.venue, "room": meeting.room,
+        "join_link": meeting.join_link, "capacity": meeting.capacity,
+        "rsvp_deadline": meeting.rsvp_deadline.isoformat() if meeting.rsvp_deadline else None,
+        "accessibility_notes": meeting.accessibility_notes,
+    }
+    original = meeting.original_text
+    text_before = (original.title, original.description)
+    _apply(meeting, details)
+    original.title, original.description = title, description
+    after = {
+        "starts_at": meeting.starts_at.isoformat(), "ends_at": meeting.ends_at.isoformat(),
+        "format": str(meeting.format), "venue": meeting.venue, "room": meeting.room,
+        "join_link": meeting.join_link, "capacity": meeting.capacity,
+        "rsvp_deadline": meeting.rsvp_deadline.isoformat() if meeting.rsvp_deadline else None,
+        "accessibility_notes": meeting.accessibility_notes,
+    }
+    changed = {key for key in after if after[key] != before[key]}
+    if text_before != (title, description):
+        changed.add("text")
+    if not changed:
+        return changed
+    if changed & {"starts_at", "ends_at", "format", "venue", "room", "join_link", "text"}:
+        meeting.sequence += 1
+    record_event(actor, "meeting.updated", "meeting", meeting.id, changed=sorted(changed))
+    if (meeting.starts_at, meeting.ends_at) != before_time or (
+        meeting.format, meeting.venue, meeting.room) != before_place:
+        _tell_respondents(meeting, "meeting_changed")
+    if "capacity" in changed:
+        promote_from_waitlist(meeting, utcnow())
+    return changed
+
+
+def set_meeting_text(actor: User, meeting: Meeting, language: str, title: str,
+                     description: str | None) -> MeetingText:
+    """Add or replace the title and description in one language."""
+    text = next((t for t in meeting.texts if t.language == language), None)
+    if text is None:
+        text = MeetingText(language=language, is_original=False)
+        meeting.texts.append(text)
+    text.title, text.description = title, description
+    meeting.sequence += 1
+    record_event(actor, "meeting.translated", "meeting", meeting.id, language=language)
+    return text
+
+
+def cancel_meeting(actor: User, meeting: Meeting) -> None:
+    """Cancel a meeting; everyone who answered is told in their language."""
+    if meeting.is_cancelled:
+        return
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.sequence += 1
+    record_event(actor, "meeting.cancelled", "meeting", meeting.id)
+    _tell_respondents(meeting, "meeting_cancelled")
+
+
+def answers_open(meeting: Meeting, now: datetime) -> bool:
+    if meeting.is_cancelled or now >= meeting.ends_at:
+        return False
+    return meeting.rsvp_deadline is None or now < meeting.rsvp_deadline
+
+
+def _lock_seats(meeting: Meeting) -> None:
+    """Take the meeting's row lock before counting seats.
+
+    The UPDATE makes concurrent answers for the same meeting wait for each
+    other on PostgreSQL (row lock) and on SQLite (write lock), so the last
+    seat can never be given twice.
+    """
+    db.session.execute(
+        update(Meeting).where(Meeting.id == meeting.id)
+        .values(seat_version=Meeting.seat_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def seats_taken(meeting: Meeting, excluding_user_id: int | None = None) -> int:
+    query = select(func.count(Rsvp.id)).where(
+        Rsvp.meeting_id == meeting.id, Rsvp.response == Response.IN_PERSON
+    )
+    if excluding_user_id is not None:
+        query = query.where(Rsvp.user_id != excluding_user_id)
+    return db.session.scalar(query)
+
+
+def rsvp_for_meeting(
+    user: User,
+    meeting: Meeting,
+    response: Response,
+    needs: Needs,
+    now: datetime,
+    *,
+    actor: User | None = None,
+) -> Rsvp:
+    """Record a person's answer and needs for a meeting.
+
+    Raises AnswersClosed after the deadline (staff may still answer for a
+    member), SeatsFull when asking for an in-person seat that is not free.
+    A freed seat goes to the first person on the waitlist.
+    """
+    by_staff = actor is not None and actor.id != user.id
+    if meeting.is_cancelled or (not by_staff and not answers_open(meeting, now)):
+        raise AnswersClosed
+    if response in (Response.IN_PERSON, Response.WAITLISTED) and not meeting.has_seats:
+        raise MeetingRuleError("response", _l("This meeting is online only."))
+    if response == Response.VIRTUAL and not meeting.can_join_online:
+        raise MeetingRuleError("response", _l("This meeting is in person only."))
+    _lock_seats(meeting)
+    rsvp = db.session.scalars(
+        select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.user_id == user.id)
+    ).first()
+    previous = rsvp.response if rsvp else None
+    free = meeting.capacity is None or seats_taken(meeting, user.id) < meeting.capacity
+    if response == Response.IN_PERSON and previous != Response.IN_PERSON and not free:
+        raise SeatsFull
+    if response == Response.WAITLISTED and free:
+        response = Response.IN_PERSON
+    if rsvp is None:
+        rsvp = Rsvp(meeting_id=meeting.id, user_id=user.id, response=response)
+        db.session.add(rsvp)
+    rsvp.response = response
+    if response == Response.WAITLISTED:
+        rsvp.waitlisted_at = rsvp.waitlisted_at if previous == Response.WAITLISTED else now
+    else:
+        rsvp.waitlisted_at = None
+    rsvp.interpretation_language = needs.interpretation_language or None
+    rsvp.childcare_children = needs.childcare_children or 0
+    rsvp.transport_help = bool(needs.transport_help)
+    rsvp.access_needs = needs.access_needs or None
+    rsvp.updated_at = now
+    db.session.flush()
+    if by_staff:
+        record_event(actor, "rsvp.changed_by_staff", "meeting", meeting.id,
+                     person_id=user.id, response=str(response),
+                     previous=str(previous) if previous else None)
+    if previous == Response.IN_PERSON and response != Response.IN_PERSON:
+        promote_from_waitlist(meeting, now)
+    return rsvp
+
+
+def promote_from_waitlist(meeting: Meeting, now: datetime) -> list[Rsvp]:
+    """Give free seats to the waitlist, first come first served, and tell each person."""
+    if meeting.capacity is None or meeting.is_cancelled:
+        return []
+    promoted = []
+    free = meeting.capacity - seats_taken(meeting)
+    if free <= 0:
+        return promoted
+    waiting = db.session.scalars(
+        select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.response == Response.WAITLISTED)
+        .order_by(Rsvp.waitlisted_at, Rsvp.id).limit(free)
+    ).all()
+    link = external_url("meetings.meeting", meeting_id=meeting.id)
+    for rsvp in waiting:
+        rsvp.response = Response.IN_PERSON
+        rsvp.waitlisted_at = None
+        rsvp.updated_at = now
+        promoted.append(rsvp)
+        person = db.session.get(User, rsvp.user_id)
+        queue_email(person, "seat_available", meeting=meeting, link=link)
+    db.session.flush()
+    return promoted
+
+
+def program_members(program: Program) -> list[User]:
+    """Active members of a program, by name."""
+    return list(db.session.scalars(
+        select(User).join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.program_id == program.id,
+               Enrollment.status == EnrollmentStatus.ACTIVE, User.active.is_(True))
+        .order_by(func.lower(User.name), User.id)
+    ))
+
+
+def is_program_member(user: User, program_id: int) -> bool:
+    return db.session.scalar(
+        select(func.count(Enrollment.id)).where(
+            Enrollment.user_id == user.id, Enrollment.program_id == program_id,
+            Enrollment.status == EnrollmentStatus.ACTIVE)
+    ) > 0
+
+
+@dataclass
+class Roster:
+    rows: list[tuple[User, Rsvp | None, Attendance | None]]
+    counts: Counter
+    no_answer: list[User]
+    interpretation: Counter
+    children: int
+    transport: int
+    access: int
+    people_with_needs: list[tuple[User, Rsvp]] = field(default_factory=list)
+
+
+def meeting_roster(meeting: Meeting) -> Roster:
+    """Who answered what, who has not, and the needs added up for those coming."""
+    members = program_members(meeting.program)
+    answers = {r.user_id: r for r in db.session.scalars(
+        select(Rsvp).where(Rsvp.meeting_id == meeting.id))}
+    marks = {a.user_id: a for a in db.session.scalars(
+        select(Attendance).where(Attendance.meeting_id == meeting.id))}
+    rows = [(member, answers.get(member.id), marks.get(member.id)) for member in members]
+    counts = Counter(str(rsvp.response) for _, rsvp, _ in rows if rsvp)
+    coming = [(member, rsvp) for member, rsvp, _ in rows
+              if rsvp and rsvp.response != Response.NOT_ATTENDING]
+    return Roster(
+        rows=rows,
+        counts=counts,
+        no_answer=[member for member, rsvp, _ in rows if rsvp is None],
+        interpretation=Counter(r.interpretation_language for _, r in coming
+                               if r.interpretation_language),
+        children=sum(r.childcare_children for _, r in coming),
+        transport=sum(1 for _, r in coming if r.transport_help),
+        access=sum(1 for _, r in coming if r.access_needs),
+        people_with_needs=[(m, r) for m, r in coming if r.interpretation_language
+                           or r.childcare_children or r.transport_help or r.access_needs],
+    )
+
+
+def mark_attendance(actor: User, meeting: Meeting, user: User, status: AttendanceStatus,
+                    now: datetime) -> Attendance:
+    """Record whether a person came; only once the meeting has started."""
+    if now < meeting.starts_at:
+        raise MeetingRuleError("attendance",
+                               _l("Attendance can be marked once the meeting has started."))
+    mark = db.session.scalars(select(Attendance).where(
+        Attendance.meeting_id == meeting.id, Attendance.user_id == user.id)).first()
+    previous = mark.status if mark else None
+    if previous == status:
+        return mark
+    if mark is None:
+        mark = Attendance(meeting_id=meeting.id, user_id=user.id, status=status)
+        db.session.add(mark)
+    mark.status, mark.marked_by_id, mark.marked_at = status, actor.id, now
+    record_event(actor, "attendance.marked", "meeting", meeting.id, person_id=user.id,
+                 status=str(status), previous=str(previous) if previous else None)
+    return mark
+
+
+def queue_reminders(now: datetime, window: timedelta) -> int:
+    """Queue one reminder per person for each meeting starting within `window`.
+
+    Goes to active members who have not declined and have not opted out, in
+    their language. Running it again queues nothing twice.
+    """
+    meetings = db.session.scalars(select(Meeting).where(
+        Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now,
+        Meeting.starts_at <= now + window)).all()
+    queued = 0
+    for meeting in meetings:
+        declined = set(db.session.scalars(select(Rsvp.user_id).where(
+            Rsvp.meeting_id == meeting.id, Rsvp.response == Response.NOT_ATTENDING)))
+        already = set(db.session.scalars(select(MeetingReminder.user_id).where(
+            MeetingReminder.meeting_id == meeting.id)))
+        link = external_url("meetings.meeting", meeting_id=meeting.id)
+        for member in program_members(meeting.program):
+            if member.id in declined or member.id in already or not member.notify_reminders:
+                continue
+            db.session.add(MeetingReminder(meeting_id=meeting.id, user_id=member.id,
+                                           queued_at=now))
+            if queue_email(member, "meeting_reminder", meeting=meeting, link=link):
+                queued += 1
+        db.session.commit()
+    return queued

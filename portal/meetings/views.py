@@ -1,0 +1,545 @@
+"""The meeting calendar, meeting pages and answers; staff scheduling, roster and attendance."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from itertools import groupby
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask import (
+    Response as HttpResponse,
+)
+from flask_babel import format_date, get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.access import keeps_own_csrf, public, roles_required, signed_in
+from portal.auth.forms import ButtonForm
+from portal.auth.models import Role, User
+from portal.db import db, utcnow
+from portal.i18n import current_language
+from portal.meetings.calendar import build_calendar, issue_feed_token, user_for_feed_token
+from portal.meetings.forms import (
+    ATTENDANCE_LABELS,
+    FORMAT_LABELS,
+    RESPONSE_LABELS,
+    MeetingForm,
+    MeetingTextForm,
+    RsvpForm,
+    SeriesForm,
+)
+from portal.meetings.models import (
+    Attendance,
+    AttendanceStatus,
+    Meeting,
+    MeetingFormat,
+    Response,
+    Rsvp,
+)
+from portal.meetings.services import (
+    AnswersClosed,
+    MeetingDetails,
+    MeetingRuleError,
+    Needs,
+    SeatsFull,
+    answers_open,
+    cancel_meeting,
+    create_meeting,
+    create_series,
+    is_program_member,
+    local_instant,
+    mark_attendance,
+    meeting_roster,
+    program_members,
+    rsvp_for_meeting,
+    seats_taken,
+    set_meeting_text,
+    update_meeting,
+)
+from portal.programs.current import current_program
+
+bp = Blueprint("meetings", __name__)
+
+STAFF = (Role.FACILITATOR, Role.ADMIN)
+JOIN_LINK_PROMINENT_FROM = timedelta(minutes=30)
+
+
+def get_meeting(meeting_id: int, check_member: bool = True) -> Meeting:
+    """The meeting, if the signed-in person may see it: a member of its program or staff."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    if check_member and not current_user.is_staff and not is_program_member(
+        current_user, meeting.program_id
+    ):
+        abort(404)
+    return meeting
+
+
+def _program_or_404():
+    program = current_program()
+    if program is None:
+        abort(404)
+    return program
+
+
+@bp.app_template_global()
+def format_label(value) -> str:
+    return str(FORMAT_LABELS.get(MeetingFormat(value), value))
+
+
+@bp.app_template_global()
+def response_name(value) -> str:
+    names = {
+        Response.IN_PERSON: _("In person"),
+        Response.VIRTUAL: _("Online"),
+        Response.NOT_ATTENDING: _("Not coming"),
+        Response.WAITLISTED: _("On the waitlist"),
+    }
+    return str(names.get(Response(value), value)) if value else _("No answer yet")
+
+
+@bp.app_template_global()
+def attendance_name(value) -> str:
+    return str(ATTENDANCE_LABELS.get(str(value) if value else "", value))
+
+
+def _my_answers(meetings: list[Meeting]) -> dict[int, Rsvp]:
+    if not meetings:
+        return {}
+    return {r.meeting_id: r for r in db.session.scalars(select(Rsvp).where(
+        Rsvp.user_id == current_user.id, Rsvp.meeting_id.in_([m.id for m in meetings])))}
+
+
+@bp.route("/calendar")
+@signed_in
+def calendar():
+    program = _program_or_404()
+    now = utcnow()
+    meetings = db.session.scalars(
+        select(Meeting).where(Meeting.program_id == program.id).order_by(Meeting.starts_at)
+    ).all()
+    upcoming = [m for m in meetings if m.ends_at > now]
+    past = [m for m in meetings if m.ends_at <= now][::-1]
+    answers = _my_answers(meetings)
+    next_meeting = next((m for m in upcoming if not m.is_cancelled), None)
+    zone = get_timezone()
+
+    def by_month(items):
+        return [(key, list(group)) for key, group in groupby(
+            items, key=lambda m: m.starts_at.astimezone(zone).replace(day=1).date())]
+
+    return render_template("meetings/calendar.html", upcoming=by_month(upcoming),
+                           past=by_month(past), answers=answers, next_meeting=next_meeting,
+                           language=current_language().code)
+
+
+def _needs_for_form(rsvp: Rsvp | None) -> Needs:
+    if rsvp is not None:
+        return Needs(rsvp.interpretation_language, rsvp.childcare_children,
+                     rsvp.transport_help, rsvp.access_needs)
+    return Needs.from_profile(current_user)
+
+
+def _response_choices(meeting: Meeting, seats_free: bool, current: Response | None):
+    choices = []
+    if meeting.has_seats and (seats_free or current == Response.IN_PERSON):
+        choices.append(Response.IN_PERSON)
+    if meeting.can_join_online:
+        choices.append(Response.VIRTUAL)
+    if meeting.has_seats and not seats_free and current != Response.IN_PERSON:
+        choices.append(Response.WAITLISTED)
+    choices.append(Response.NOT_ATTENDING)
+    return [(choice.value, RESPONSE_LABELS[choice]) for choice in choices]
+
+
+@bp.route("/meetings/<int:meeting_id>", methods=["GET", "POST"])
+@signed_in
+@keeps_own_csrf
+def meeting(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    now = utcnow()
+    rsvp = db.session.scalars(select(Rsvp).where(
+        Rsvp.meeting_id == meeting.id, Rsvp.user_id == current_user.id)).first()
+    free = meeting.capacity is None or seats_taken(meeting, current_user.id) < meeting.capacity
+    form = RsvpForm()
+    form.response.choices = _response_choices(meeting, free, rsvp.response if rsvp else None)
+    if request.method == "GET":
+        needs = _needs_for_form(rsvp)
+        form.response.data = rsvp.response.value if rsvp else None
+        form.interpretation_language.data = needs.interpretation_language or ""
+        form.childcare_children.data = needs.childcare_children
+        form.transport_help.data = needs.transport_help
+        form.access_needs.data = needs.access_needs
+    seats_full = False
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            rsvp_for_meeting(
+                current_user._get_current_object(), meeting, Response(form.response.data),
+                Needs(form.interpretation_language.data, form.childcare_children.data or 0,
+                      form.transport_help.data, form.access_needs.data),
+                now,
+            )
+        except SeatsFull:
+            db.session.rollback()
+            seats_full = True
+            form.response.choices = _response_choices(meeting, False, None)
+            form.add_error("response", _("The last in-person seat was just taken. You can "
+                                         "join online or go on the waitlist."))
+        except AnswersClosed:
+            db.session.rollback()
+            flash(_("Answers for this meeting are closed."), "info")
+            return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+        except MeetingRuleError as error:
+            db.session.rollback()
+            form.add_error("response", error.message)
+        else:
+            db.session.commit()
+            flash(_("Thank you. Your answer is saved."), "success")
+            return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+    join_soon = (meeting.starts_at - JOIN_LINK_PROMINENT_FROM <= now < meeting.ends_at)
+    return render_template(
+        "meetings/meeting.html", meeting=meeting, text=meeting.text_for(current_language().code),
+        rsvp=rsvp, form=form, open=answers_open(meeting, now), join_soon=join_soon,
+        seats_full=seats_full or not free, taken=seats_taken(meeting),
+        contacts=_staff_contacts(), is_past=meeting.ends_at <= now,
+    )
+
+
+def _staff_contacts() -> list[User]:
+    from portal.auth.models import RoleGrant
+
+    return list(db.session.scalars(
+        select(User).join(RoleGrant).where(RoleGrant.role == Role.FACILITATOR,
+                                           User.active.is_(True)).order_by(User.name)))
+
+
+def _ics_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/meetings/<int:meeting_id>/meeting.ics")
+@signed_in
+def meeting_ics(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    body = build_calendar(current_user, [meeting], utcnow(), meeting.program.name)
+    return _ics_response(body, f"meeting-{meeting.id}.ics")
+
+
+@bp.route("/calendar/feed/<token>.ics")
+@public
+def feed(token: str):
+    user = user_for_feed_token(token)
+    if user is None:
+        abort(404)
+    from portal.programs.services import program_for
+
+    program = program_for(user)
+    meetings = db.session.scalars(select(Meeting).where(
+        Meeting.program_id == program.id).order_by(Meeting.starts_at)).all() if program else []
+    return _ics_response(build_calendar(user, list(meetings), utcnow(),
+                                        program.name if program else ""), "meetings.ics")
+
+
+@bp.route("/profile/calendar-feed", methods=["GET", "POST"])
+@signed_in
+def calendar_feed():
+    form = ButtonForm()
+    link = None
+    if form.validate_on_submit():
+        raw = issue_feed_token(current_user._get_current_object())
+        db.session.commit()
+        link = url_for("meetings.feed", token=raw, _external=True)
+    return render_template("meetings/calendar_feed.html", form=form, link=link)
+
+
+@bp.route("/attendance")
+@signed_in
+def my_attendance():
+    marks = db.session.execute(
+        select(Meeting, Attendance).join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(Attendance.user_id == current_user.id).order_by(Meeting.starts_at.desc())
+    ).all()
+    return render_template("meetings/attendance_history.html", marks=marks,
+                           language=current_language().code)
+
+
+# Staff -----------------------------------------------------------------------
+
+def _details_from(form, day: date, program) -> MeetingDetails:
+    starts_at = local_instant(day, form.starts.data, program.timezone)
+    deadline = None
+    if form.deadline_days.data is not None:
+        deadline = starts_at - timedelta(days=form.deadline_days.data)
+    return MeetingDetails(
+        starts_at=starts_at,
+        ends_at=local_instant(day, form.ends.data, program.timezone),
+        format=MeetingFormat(form.format.data), venue=form.venue.data or None,
+        room=form.room.data or None, accessibility_notes=form.accessibility_notes.data or None,
+        join_link=form.join_link.data or None, capacity=form.capacity.data,
+        rsvp_deadline=deadline,
+    )
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+@keeps_own_csrf
+def new_meeting():
+    program = _program_or_404()
+    form = MeetingForm()
+    if request.method == "GET":
+        form.language.data = current_language().code
+    if form.validate_on_submit():
+        try:
+            meeting = create_meeting(
+                current_user._get_current_object(), program,
+                _details_from(form, form.day.data, program), language=form.language.data,
+                title=form.title.data, description=form.description.data or None)
+        except MeetingRuleError as error:
+            db.session.rollback()
+            form.add_error(error.field, error.message)
+        else:
+            db.session.commit()
+            flash(_("The meeting is on the calendar."), "success")
+            return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+    return render_template("meetings/meeting_form.html", form=form, meeting=None)
+
+
+def _parse_skip_days(text: str | None) -> set[date] | None:
+    days = set()
+    for part in (text or "").replace(",", "\n").split():
+        try:
+            days.add(date.fromisoformat(part.strip()))
+        except ValueError:
+            return None
+    return days
+
+
+@bp.route("/meetings/series/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+@keeps_own_csrf
+def new_series():
+    program = _program_or_404()
+    form = SeriesForm()
+    if request.method == "GET":
+        form.language.data = current_language().code
+        form.first_day.data = program.season_start
+        form.last_day.data = program.season_end
+    if form.validate_on_submit():
+        skip = _parse_skip_days(form.skip.data)
+        if skip is None:
+            form.add_error("skip", _("Write each date like 2026-12-23, one per line."))
+        else:
+            try:
+                template = _details_from(form, form.first_day.data, program)
+                meetings = create_series(
+                    current_user._get_current_object(), program,
+                    first_day=form.first_day.data, last_day=form.last_day.data,
+                    every_weeks=int(form.every_weeks.data), starts=form.starts.data,
+                    ends=form.ends.data, skip=skip, template=template,
+                    deadline_days_before=form.deadline_days.data, language=form.language.data,
+                    title=form.title.data, description=form.description.data or None)
+            except MeetingRuleError as error:
+                db.session.rollback()
+                form.add_error(error.field, error.message)
+            else:
+                db.session.commit()
+                flash(_("%(count)d meetings are on the calendar.", count=len(meetings)),
+                      "success")
+                return redirect(url_for("meetings.calendar"))
+    return render_template("meetings/series_form.html", form=form)
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF)
+@keeps_own_csrf
+def edit_meeting(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    program = meeting.program
+    form = MeetingForm()
+    zone = get_timezone()
+    if request.method == "GET":
+        original = meeting.original_text
+        local_start = meeting.starts_at.astimezone(zone)
+        form.language.data = original.language
+        form.title.data, form.description.data = original.title, original.description
+        form.day.data = local_start.date()
+        form.starts.data = local_start.time()
+        form.ends.data = meeting.ends_at.astimezone(zone).time()
+        form.format.data = meeting.format.value
+        form.venue.data, form.room.data = meeting.venue, meeting.room
+        form.accessibility_notes.data = meeting.accessibility_notes
+        form.join_link.data, form.capacity.data = meeting.join_link, meeting.capacity
+        if meeting.rsvp_deadline:
+            form.deadline_days.data = (meeting.starts_at - meeting.rsvp_deadline).days
+    if form.validate_on_submit():
+        try:
+            update_meeting(current_user._get_current_object(), meeting,
+                           _details_from(form, form.day.data, program),
+                           title=form.title.data, description=form.description.data or None)
+        except MeetingRuleError as error:
+            db.session.rollback()
+            form.add_error(error.field, error.message)
+        else:
+            db.session.commit()
+            flash(_("The meeting is saved."), "success")
+            return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+    return render_template("meetings/meeting_form.html", form=form, meeting=meeting,
+                           cancel_form=ButtonForm())
+
+
+@bp.route("/meetings/<int:meeting_id>/translations", methods=["GET", "POST"])
+@roles_required(*STAFF)
+@keeps_own_csrf
+def meeting_translation(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    form = MeetingTextForm()
+    if request.method == "GET":
+        code = request.args.get("language", "")
+        existing = next((t for t in meeting.texts if t.language == code), None)
+        form.language.data = code or None
+        if existing:
+            form.title.data, form.description.data = existing.title, existing.description
+    if form.validate_on_submit():
+        set_meeting_text(current_user._get_current_object(), meeting, form.language.data,
+                         form.title.data, form.description.data or None)
+        db.session.commit()
+        flash(_("The translation is saved."), "success")
+        return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+    return render_template("meetings/translation_form.html", form=form, meeting=meeting)
+
+
+@bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
+@roles_required(*STAFF)
+def cancel(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    cancel_meeting(current_user._get_current_object(), meeting)
+    db.session.commit()
+    flash(_("The meeting is cancelled. Everyone who answered will get an email."), "success")
+    return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/roster")
+@roles_required(*STAFF)
+def roster(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    return render_template("meetings/roster.html", meeting=meeting, roster=meeting_roster(meeting),
+                           text=meeting.text_for(current_language().code),
+                           action_form=ButtonForm(), responses=list(Response),
+                           can_mark=utcnow() >= meeting.starts_at,
+                           attendance_choices=list(ATTENDANCE_LABELS.items()))
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    # A cell that starts like a formula is kept as text in spreadsheets.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.route("/meetings/<int:meeting_id>/roster.csv")
+@roles_required(*STAFF)
+def roster_csv(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    result = meeting_roster(meeting)
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([_("Name"), _("Email address"), _("Phone number"), _("Answer"),
+                         _("Interpretation"), _("Children who need childcare"),
+                         _("Transport help"), _("Access needs"), _("Attendance")])
+        for member, rsvp, mark in result.rows:
+            writer.writerow([_csv_cell(v) for v in (
+                member.name, member.email, member.phone,
+                response_name(rsvp.response if rsvp else None),
+                rsvp.interpretation_language if rsvp else "",
+                rsvp.childcare_children if rsvp else "",
+                (_("Yes") if rsvp.transport_help else _("No")) if rsvp else "",
+                rsvp.access_needs if rsvp else "",
+                attendance_name(mark.status if mark else None))])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate(0)
+
+    day = format_date(meeting.starts_at, "yyyy-MM-dd")
+    response = HttpResponse(stream_with_context(rows()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="roster-{day}.csv"'
+    return response
+
+
+@bp.route("/meetings/<int:meeting_id>/answers", methods=["POST"])
+@roles_required(*STAFF)
+def answer_for_member(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    member = _member_of(meeting, request.form.get("user_id", ""))
+    try:
+        response = Response(request.form.get("response", ""))
+    except ValueError:
+        abort(400)
+    rsvp = db.session.scalars(select(Rsvp).where(
+        Rsvp.meeting_id == meeting.id, Rsvp.user_id == member.id)).first()
+    needs = Needs(rsvp.interpretation_language, rsvp.childcare_children, rsvp.transport_help,
+                  rsvp.access_needs) if rsvp else Needs.from_profile(member)
+    try:
+        rsvp_for_meeting(member, meeting, response, needs, utcnow(),
+                         actor=current_user._get_current_object())
+    except SeatsFull:
+        db.session.rollback()
+        flash(_("There is no free in-person seat. Choose online or the waitlist."), "error")
+    except (AnswersClosed, MeetingRuleError):
+        db.session.rollback()
+        flash(_("This answer cannot be saved for this meeting."), "error")
+    else:
+        db.session.commit()
+        flash(_("The answer for %(name)s is saved.", name=member.name), "success")
+    return redirect(url_for("meetings.roster", meeting_id=meeting.id))
+
+
+def _member_of(meeting: Meeting, user_id: str) -> User:
+    if not user_id.isdigit():
+        abort(400)
+    member = db.session.get(User, int(user_id))
+    if member is None or not is_program_member(member, meeting.program_id):
+        abort(404)
+    return member
+
+
+@bp.route("/meetings/<int:meeting_id>/attendance", methods=["POST"])
+@roles_required(*STAFF)
+def attendance(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    now = utcnow()
+    changed = 0
+    try:
+        for member in program_members(meeting.program):
+            value = request.form.get(f"attendance-{member.id}", "")
+            if not value:
+                continue
+            try:
+                status = AttendanceStatus(value)
+            except ValueError:
+                abort(400)
+            mark_attendance(current_user._get_current_object(), meeting, member, status, now)
+            changed += 1
+    except MeetingRuleError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Attendance is saved."), "success")
+    return redirect(url_for("meetings.roster", meeting_id=meeting.id))
