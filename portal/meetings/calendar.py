@@ -54,12 +54,11 @@ def meeting_location(meeting: Meeting) -> str:
     return _("Online")
 
 
-def _event(meeting: Meeting, rsvp: Rsvp | None, language: str, stamp: datetime,
-           show_join_link: bool) -> Event:
+def _event(meeting: Meeting, rsvp: Rsvp | None, language: str, stamp: datetime) -> Event:
     zone = ZoneInfo(meeting.program.timezone)
     text = meeting.text_for(language)
     lines = [text.description or "", response_label(rsvp.response if rsvp else None)]
-    if show_join_link and meeting.join_link and not meeting.is_cancelled:
+    if meeting.join_link and not meeting.is_cancelled:
         lines.append(_("Join online: %(link)s", link=meeting.join_link))
     lines.append(external_url("meetings.meeting", meeting_id=meeting.id))
     event = Event()
@@ -100,6 +99,5 @@ def build_calendar(user: User, meetings: list[Meeting], stamp: datetime,
                 calendar.add_component(Timezone.from_tzid(zone, first_date=first, last_date=last))
             calendar.add("x-wr-timezone", zones[0])
         for meeting in meetings:
-            calendar.add_component(_event(meeting, rsvps.get(meeting.id), language, stamp,
-                                          show_join_link=True))
+            calendar.add_component(_event(meeting, rsvps.get(meeting.id), language, stamp))
     return calendar.to_ical()

@@ -58,9 +58,6 @@ class MeetingDetails:
     capacity: int | None = None
     rsvp_deadline: datetime | None = None
 
-    def place_key(self) -> tuple:
-        return (self.format, self.venue, self.room)
-
 
 @dataclass
 class Needs:
@@ -199,6 +196,17 @@ def _tell_respondents(meeting: Meeting, template: str) -> None:
             queue_email(person, template, meeting=meeting, link=link)
 
 
+def _snapshot(meeting: Meeting) -> dict:
+    """The meeting's details as plain values, to see what an edit changed."""
+    return {
+        "starts_at": meeting.starts_at.isoformat(), "ends_at": meeting.ends_at.isoformat(),
+        "format": str(meeting.format), "venue": meeting.venue, "room": meeting.room,
+        "join_link": meeting.join_link, "capacity": meeting.capacity,
+        "rsvp_deadline": meeting.rsvp_deadline.isoformat() if meeting.rsvp_deadline else None,
+        "accessibility_notes": meeting.accessibility_notes,
+    }
+
+
 def update_meeting(
     actor: User,
     meeting: Meeting,
@@ -210,26 +218,12 @@ def update_meeting(
     """Change a meeting and its original text. Calendars see a new SEQUENCE;
     people who answered are emailed when the time or the place changes."""
     check_details(details)
-    before_time = (meeting.starts_at, meeting.ends_at)
-    before_place = (meeting.format, meeting.venue, meeting.room)
-    before = {
-        "starts_at": meeting.starts_at.isoformat(), "ends_at": meeting.ends_at.isoformat(),
-        "format": str(meeting.format), "venue": meeting.venue, "room": meeting.room,
-        "join_link": meeting.join_link, "capacity": meeting.capacity,
-        "rsvp_deadline": meeting.rsvp_deadline.isoformat() if meeting.rsvp_deadline else None,
-        "accessibility_notes": meeting.accessibility_notes,
-    }
+    before = _snapshot(meeting)
     original = meeting.original_text
     text_before = (original.title, original.description)
     _apply(meeting, details)
     original.title, original.description = title, description
-    after = {
-        "starts_at": meeting.starts_at.isoformat(), "ends_at": meeting.ends_at.isoformat(),
-        "format": str(meeting.format), "venue": meeting.venue, "room": meeting.room,
-        "join_link": meeting.join_link, "capacity": meeting.capacity,
-        "rsvp_deadline": meeting.rsvp_deadline.isoformat() if meeting.rsvp_deadline else None,
-        "accessibility_notes": meeting.accessibility_notes,
-    }
+    after = _snapshot(meeting)
     changed = {key for key in after if after[key] != before[key]}
     if text_before != (title, description):
         changed.add("text")
@@ -238,8 +232,7 @@ def update_meeting(
     if changed & {"starts_at", "ends_at", "format", "venue", "room", "join_link", "text"}:
         meeting.sequence += 1
     record_event(actor, "meeting.updated", "meeting", meeting.id, changed=sorted(changed))
-    if (meeting.starts_at, meeting.ends_at) != before_time or (
-        meeting.format, meeting.venue, meeting.room) != before_place:
+    if changed & {"starts_at", "ends_at", "format", "venue", "room"}:
         _tell_respondents(meeting, "meeting_changed")
     if "capacity" in changed:
         promote_from_waitlist(meeting, utcnow())
