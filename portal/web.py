@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.access import enforce_access, enforce_csrf
 from portal.auth.models import Role
-from portal.i18n import language_context, money
+from portal.i18n import LANGUAGE_BY_CODE, language_context, money
 from portal.programs.current import current_program
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -90,8 +90,17 @@ def month_name(day) -> str:
 
 
 def interpretation_name(code: str | None) -> str:
+    """A language's name in the reader's language (staff read these in summaries)."""
+    from babel import Locale, UnknownLocaleError
+    from flask_babel import get_locale
+
     from portal.account.forms import interpretation_choices
 
+    if code in LANGUAGE_BY_CODE:
+        try:
+            return Locale.parse(code).get_display_name(get_locale()) or code
+        except (UnknownLocaleError, ValueError):
+            pass
     return str(dict(interpretation_choices()).get(code or "", code or ""))
 
 

@@ -301,7 +301,7 @@ def test_roster_counts_answers_and_adds_up_needs(as_role, program, people, meeti
     db.session.commit()
     page = as_role("facilitator").get(f"/meetings/{meeting.id}/roster").get_data(as_text=True)
     summary = " ".join(page.split('class="needs-summary"')[1].split("</p>")[0].split())
-    assert "Interpretation: Español 2, Kreyòl ayisyen 1" in summary
+    assert "Interpretation: <bdi>Spanish</bdi> 2, <bdi>Haitian Creole</bdi> 1" in summary
     assert "childcare for 4 children" in summary
     assert "transport help 2" in summary and "access needs 1" in summary
     assert "In person: <strong>2</strong>" in page
