@@ -22,6 +22,7 @@ from flask import (
 )
 from flask_babel import format_date, get_timezone
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -359,7 +360,8 @@ def new_series():
                 form.add_error(error.field, error.message)
             else:
                 db.session.commit()
-                flash(_("%(count)d meetings are on the calendar.", count=len(meetings)),
+                flash(ngettext("%(num)d meeting is on the calendar.",
+                               "%(num)d meetings are on the calendar.", len(meetings)),
                       "success")
                 return redirect(url_for("meetings.calendar"))
     return render_template("meetings/series_form.html", form=form)
