@@ -20,9 +20,8 @@ from flask import (
 from flask import (
     Response as HttpResponse,
 )
-from flask_babel import format_date, get_timezone
+from flask_babel import format_date, get_timezone, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
