@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
 
 
 def strip(value):
@@ -24,10 +24,6 @@ class Form(FlaskForm):
             if issubclass(unbound_field.field_class, StringField):
                 options["filters"] = (strip, *filters)
             return unbound_field.bind(form=form, **options)
-
-    @property
-    def csrf_expired(self) -> bool:
-        return bool(getattr(self, "csrf_token", None) and self.csrf_token.errors)
 
     def add_error(self, field_name: str, message) -> None:
         field = getattr(self, field_name)
@@ -119,10 +115,6 @@ class DayField(DateField):
             self.data = date.fromisoformat(valuelist[0].strip())
         except ValueError:
             raise ValueError(_l("Enter a real date, like 2026-12-02.")) from None
-
-
-def optional():
-    return Optional()
 
 
 def no_control_characters(form, field):

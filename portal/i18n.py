@@ -8,7 +8,7 @@ from decimal import Decimal
 from babel import localedata
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, g, request, session
+from flask import current_app, request, session
 from flask_babel import format_currency, get_locale
 from flask_login import current_user
 
@@ -158,5 +158,4 @@ def compile_catalogs(translations_dir) -> None:
 
 def language_context() -> dict:
     language = current_language()
-    g.language = language
     return {"LANGUAGES": LANGUAGES, "current_language": language, "money": money}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -397,7 +397,6 @@ class Roster:
     children: int
     transport: int
     access: int
-    people_with_needs: list[tuple[User, Rsvp]] = field(default_factory=list)
 
 
 def meeting_roster(meeting: Meeting) -> Roster:
@@ -420,8 +419,6 @@ def meeting_roster(meeting: Meeting) -> Roster:
         children=sum(r.childcare_children for _, r in coming),
         transport=sum(1 for _, r in coming if r.transport_help),
         access=sum(1 for _, r in coming if r.access_needs),
-        people_with_needs=[(m, r) for m, r in coming if r.interpretation_language
-                           or r.childcare_children or r.transport_help or r.access_needs],
     )
 
 
