@@ -71,6 +71,14 @@ class Needs:
         return cls(user.interpretation_language, user.childcare_children or 0,
                    bool(user.transport_help), user.access_needs)
 
+    @classmethod
+    def of(cls, rsvp: Rsvp | None, user: User) -> Needs:
+        """The needs given with an answer, or the person's defaults before they answer."""
+        if rsvp is None:
+            return cls.from_profile(user)
+        return cls(rsvp.interpretation_language, rsvp.childcare_children,
+                   rsvp.transport_help, rsvp.access_needs)
+
 
 def local_instant(day: date, clock: time, timezone: str) -> datetime:
     """A wall-clock time in the program's zone as an aware datetime (DST-safe)."""
@@ -291,6 +299,12 @@ def seats_taken(meeting: Meeting, excluding_user_id: int | None = None) -> int:
     return db.session.scalar(query)
 
 
+def find_rsvp(meeting: Meeting, user: User) -> Rsvp | None:
+    return db.session.scalars(
+        select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.user_id == user.id)
+    ).first()
+
+
 def rsvp_for_meeting(
     user: User,
     meeting: Meeting,
@@ -314,9 +328,7 @@ def rsvp_for_meeting(
     if response == Response.VIRTUAL and not meeting.can_join_online:
         raise MeetingRuleError("response", _l("This meeting is in person only."))
     _lock_seats(meeting)
-    rsvp = db.session.scalars(
-        select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.user_id == user.id)
-    ).first()
+    rsvp = find_rsvp(meeting, user)
     previous = rsvp.response if rsvp else None
     free = meeting.capacity is None or seats_taken(meeting, user.id) < meeting.capacity
     if response == Response.IN_PERSON and previous != Response.IN_PERSON and not free:

@@ -58,6 +58,7 @@ from portal.meetings.services import (
     cancel_meeting,
     create_meeting,
     create_series,
+    find_rsvp,
     is_program_member,
     local_instant,
     mark_attendance,
@@ -146,13 +147,6 @@ def calendar():
                            language=current_language().code)
 
 
-def _needs_for_form(rsvp: Rsvp | None) -> Needs:
-    if rsvp is not None:
-        return Needs(rsvp.interpretation_language, rsvp.childcare_children,
-                     rsvp.transport_help, rsvp.access_needs)
-    return Needs.from_profile(current_user)
-
-
 def _response_choices(meeting: Meeting, seats_free: bool, current: Response | None):
     choices = []
     if meeting.has_seats and (seats_free or current == Response.IN_PERSON):
@@ -171,13 +165,15 @@ def _response_choices(meeting: Meeting, seats_free: bool, current: Response | No
 def meeting(meeting_id: int):
     meeting = get_meeting(meeting_id)
     now = utcnow()
-    rsvp = db.session.scalars(select(Rsvp).where(
-        Rsvp.meeting_id == meeting.id, Rsvp.user_id == current_user.id)).first()
-    free = meeting.capacity is None or seats_taken(meeting, current_user.id) < meeting.capacity
+    rsvp = find_rsvp(meeting, current_user)
+    # One count serves both the seat display and whether a seat is free for this person.
+    taken = seats_taken(meeting)
+    mine = 1 if rsvp is not None and rsvp.response == Response.IN_PERSON else 0
+    free = meeting.capacity is None or taken - mine < meeting.capacity
     form = RsvpForm()
     form.response.choices = _response_choices(meeting, free, rsvp.response if rsvp else None)
     if request.method == "GET":
-        needs = _needs_for_form(rsvp)
+        needs = Needs.of(rsvp, current_user)
         form.response.data = rsvp.response.value if rsvp else None
         form.interpretation_language.data = needs.interpretation_language or ""
         form.childcare_children.data = needs.childcare_children
@@ -213,7 +209,7 @@ def meeting(meeting_id: int):
     return render_template(
         "meetings/meeting.html", meeting=meeting, text=meeting.text_for(current_language().code),
         rsvp=rsvp, form=form, open=answers_open(meeting, now), join_soon=join_soon,
-        seats_full=seats_full or not free, taken=seats_taken(meeting),
+        seats_full=seats_full or not free, taken=taken,
         contacts=_staff_contacts(), is_past=meeting.ends_at <= now,
     )
 
@@ -492,11 +488,8 @@ def answer_for_member(meeting_id: int):
         response = Response(request.form.get("response", ""))
     except ValueError:
         abort(400)
-    rsvp = db.session.scalars(select(Rsvp).where(
-        Rsvp.meeting_id == meeting.id, Rsvp.user_id == member.id)).first()
-    needs = Needs(rsvp.interpretation_language, rsvp.childcare_children, rsvp.transport_help,
-                  rsvp.access_needs) if rsvp else Needs.from_profile(member)
     try:
+        needs = Needs.of(find_rsvp(meeting, member), member)
         rsvp_for_meeting(member, meeting, response, needs, utcnow(),
                          actor=current_user._get_current_object())
     except SeatsFull:
