@@ -45,12 +45,17 @@ def _sign_in_failed(response) -> bool:
     return response.status_code != 302
 
 
-def start_session(user) -> None:
-    """Begin a fresh session for this person (a new session id), keeping the language choice."""
+def _fresh_session() -> None:
+    """Drop everything in the session but the language the person chose."""
     language = session.get("language")
     session.clear()
     if language:
         session["language"] = language
+
+
+def start_session(user) -> None:
+    """Begin a fresh session for this person (a new session id), keeping the language choice."""
+    _fresh_session()
     login_user(user)
     session.permanent = True
     user.last_sign_in_at = utcnow()
@@ -105,11 +110,8 @@ def sign_in_throttled():
 @bp.route("/sign-out", methods=["POST"])
 @signed_in
 def sign_out():
-    language = session.get("language")
     logout_user()
-    session.clear()
-    if language:
-        session["language"] = language
+    _fresh_session()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.sign_in"))
 

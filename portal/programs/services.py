@@ -59,6 +59,21 @@ def enroll(user: User, program: Program) -> Enrollment:
     return enrollment
 
 
+def _snapshot(program: Program) -> dict:
+    """The settings as plain values, to record what an edit changed."""
+    return {
+        "name": program.name,
+        "season_start": program.season_start.isoformat(),
+        "season_end": program.season_end.isoformat(),
+        "timezone": program.timezone,
+        "stipend_cents": program.stipend_cents,
+        "installments": [
+            [item.label, item.due_on.isoformat(), item.amount_cents]
+            for item in program.installments
+        ],
+    }
+
+
 def update_program_settings(
     actor: User,
     program: Program,
@@ -83,17 +98,7 @@ def update_program_settings(
         raise ProgramRuleError(
             "stipend", _l("The installments must add up to the stipend amount.")
         )
-    before = {
-        "name": program.name,
-        "season_start": program.season_start.isoformat(),
-        "season_end": program.season_end.isoformat(),
-        "timezone": program.timezone,
-        "stipend_cents": program.stipend_cents,
-        "installments": [
-            [item.label, item.due_on.isoformat(), item.amount_cents]
-            for item in program.installments
-        ],
-    }
+    before = _snapshot(program)
     program.name = name
     program.season_start = season_start
     program.season_end = season_end
@@ -103,16 +108,7 @@ def update_program_settings(
         Installment(label=item.label, due_on=item.due_on, amount_cents=item.amount_cents)
         for item in sorted(installments, key=lambda item: item.due_on)
     ]
-    after = {
-        "name": name,
-        "season_start": season_start.isoformat(),
-        "season_end": season_end.isoformat(),
-        "timezone": timezone,
-        "stipend_cents": stipend_cents,
-        "installments": [
-            [item.label, item.due_on.isoformat(), item.amount_cents] for item in installments
-        ],
-    }
+    after = _snapshot(program)
     changed = {key: {"from": before[key], "to": after[key]} for key in after
                if before[key] != after[key]}
     if changed:
