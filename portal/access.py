@@ -12,6 +12,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from portal.auth.models import Role
+from portal.extensions import csrf
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
@@ -69,8 +70,6 @@ def enforce_access():
 
 
 def enforce_csrf():
-    from portal.extensions import csrf
-
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
     if request.method in {"GET", "HEAD", "OPTIONS"} or request.endpoint is None:

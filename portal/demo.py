@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
 from portal.auth.models import Role, RoleGrant, User
 from portal.db import db
-from portal.meetings.models import Meeting
+from portal.meetings.models import AttendanceStatus, Meeting, MeetingFormat, Response
+from portal.meetings.services import (
+    MeetingDetails,
+    Needs,
+    create_meeting,
+    create_series,
+    local_instant,
+    mark_attendance,
+    rsvp_for_meeting,
+    set_meeting_text,
+)
 from portal.programs.models import Enrollment, Installment, Program, TaxFormStatus
 from portal.programs.services import enroll
 
@@ -126,20 +136,6 @@ VENUE = "Boston City Hall, 1 City Hall Square"
 
 
 def _ensure_meetings(program: Program, today: date) -> None:
-    from datetime import time, timedelta
-
-    from portal.meetings.models import AttendanceStatus, MeetingFormat, Response
-    from portal.meetings.services import (
-        MeetingDetails,
-        Needs,
-        create_meeting,
-        create_series,
-        local_instant,
-        mark_attendance,
-        rsvp_for_meeting,
-        set_meeting_text,
-    )
-
     if db.session.scalars(select(Meeting).where(Meeting.program_id == program.id)).first():
         return
     admin = db.session.scalars(select(User).where(User.email == "admin@demo.example.org")).one()

@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.extensions import db
+
 PAGES = {
     403: (_l("This page is not for your role"),
           _l("You are signed in, but this page is for other roles. "
@@ -44,8 +46,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        from portal.extensions import db
-
         db.session.rollback()
         return error_page(500, 500)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from babel import localedata
 from babel.messages.mofile import write_mo
@@ -11,6 +14,8 @@ from babel.messages.pofile import read_po
 from flask import current_app, request, session
 from flask_babel import format_currency, get_locale
 from flask_login import current_user
+
+from portal.programs.current import current_program
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,6 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    from portal.programs.current import current_program
-
     program = current_program()
     return program.timezone if program else current_app.config["DEFAULT_TIMEZONE"]
 
@@ -140,10 +143,6 @@ def compile_catalogs(translations_dir) -> None:
 
     Catalogs are kept as text in the repository; the binary form is derived.
     """
-    import os
-    import tempfile
-    from pathlib import Path
-
     for po_path in Path(translations_dir).glob("*/LC_MESSAGES/messages.po"):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_skeleton
 from flask import Flask, has_request_context, request
-from flask_babel import format_date, format_datetime, format_time
+from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.access import enforce_access, enforce_csrf
+from portal.account.forms import interpretation_choices
 from portal.auth.models import Role
 from portal.i18n import LANGUAGE_BY_CODE, language_context, money
 from portal.programs.current import current_program
@@ -45,8 +50,6 @@ def set_security_headers(response):
 
 def navigation() -> list[tuple[str, object]]:
     """Links for the roles the signed-in person holds, in display order."""
-    from flask_babel import lazy_gettext as _l
-
     if not current_user.is_authenticated:
         return []
     items = [("home.index", _l("Home")), ("meetings.calendar", _l("Meetings"))]
@@ -63,8 +66,6 @@ def navigation() -> list[tuple[str, object]]:
 
 def form_problems(form) -> list[tuple[str, str]]:
     """Each field's first error as (field id, message), in the order fields appear."""
-    from flask_babel import gettext as _
-
     problems = []
     if getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
         problems.append(("", _("This page was open for a long time, so we could not save it. "
@@ -83,19 +84,11 @@ def form_problems(form) -> list[tuple[str, str]]:
 
 def month_name(day) -> str:
     """"December 2026" in the reader's language."""
-    from babel.dates import format_skeleton
-    from flask_babel import get_locale
-
     return format_skeleton("yMMMM", day, locale=get_locale())
 
 
 def interpretation_name(code: str | None) -> str:
     """A language's name in the reader's language (staff read these in summaries)."""
-    from babel import Locale, UnknownLocaleError
-    from flask_babel import get_locale
-
-    from portal.account.forms import interpretation_choices
-
     if code in LANGUAGE_BY_CODE:
         try:
             return Locale.parse(code).get_display_name(get_locale()) or code

@@ -9,6 +9,7 @@ from importlib.resources import files
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from werkzeug.security import generate_password_hash
 
 from portal.auth.models import AccountToken, TokenPurpose, User, hash_token
 from portal.db import db
@@ -102,8 +103,6 @@ def authenticate(identifier: str, password: str) -> User | None:
 
 @cache
 def _dummy_hash() -> str:
-    from werkzeug.security import generate_password_hash
-
     return generate_password_hash(secrets.token_hex(16))
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from portal.access import keeps_own_csrf, public, roles_required, signed_in
 from portal.auth.forms import ButtonForm
-from portal.auth.models import Role, User
+from portal.auth.models import Role, RoleGrant, User
 from portal.db import db, utcnow
 from portal.i18n import current_language
 from portal.meetings.calendar import build_calendar, issue_feed_token, user_for_feed_token
@@ -70,6 +70,7 @@ from portal.meetings.services import (
     update_meeting,
 )
 from portal.programs.current import current_program
+from portal.programs.services import program_for
 
 bp = Blueprint("meetings", __name__)
 
@@ -215,8 +216,6 @@ def meeting(meeting_id: int):
 
 
 def _staff_contacts() -> list[User]:
-    from portal.auth.models import RoleGrant
-
     return list(db.session.scalars(
         select(User).join(RoleGrant).where(RoleGrant.role == Role.FACILITATOR,
                                            User.active.is_(True)).order_by(User.name)))
@@ -243,8 +242,6 @@ def feed(token: str):
     user = user_for_feed_token(token)
     if user is None:
         abort(404)
-    from portal.programs.services import program_for
-
     program = program_for(user)
     meetings = db.session.scalars(select(Meeting).where(
         Meeting.program_id == program.id).order_by(Meeting.starts_at)).all() if program else []
