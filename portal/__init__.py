@@ -86,9 +86,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.home.views import bp as home_bp
     from portal.meetings.views import bp as meetings_bp
+    from portal.stipends.views import bp as stipends_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(stipends_bp)

@@ -66,7 +66,29 @@ def load_config(instance_path: str) -> dict:
         "PEOPLE_PER_PAGE": 50,
         "AUDIT_EVENTS_PER_PAGE": 50,
         "OUTBOX_PER_PAGE": 50,
+        "ENROLLMENTS_PER_PAGE": 50,
+        # Recording or voiding money asks for the password again after this long.
+        "RECENT_SIGN_IN_MINUTES": int(os.environ.get("RECENT_SIGN_IN_MINUTES", "15")),
+        # Yearly total paid to one person from which the payer must report it
+        # (IRS Form 1099): {first year it applies: amount in cents}.
+        "TAX_REPORTING_THRESHOLDS": parse_thresholds(
+            os.environ.get("TAX_REPORTING_THRESHOLDS", "1900:600,2026:2000")
+        ),
     }
+
+
+def parse_thresholds(text: str) -> dict[int, int]:
+    """"1900:600,2026:2000" → {1900: 60000, 2026: 200000} (whole dollars from each year on)."""
+    thresholds = {}
+    for part in text.split(","):
+        year, _, dollars = part.strip().partition(":")
+        if not (year.strip().isdigit() and dollars.strip().isdigit()):
+            raise ConfigError(
+                f"TAX_REPORTING_THRESHOLDS has {part.strip()!r}; write year:dollars pairs "
+                "separated by commas, e.g. 1900:600,2026:2000."
+            )
+        thresholds[int(year)] = int(dollars) * 100
+    return thresholds
 
 
 def normalise_database_url(url: str) -> str:

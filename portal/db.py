@@ -4,10 +4,11 @@ convention every constraint follows, and a UTC-aware datetime column type."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, Select, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -70,3 +71,42 @@ def _configure_sqlite(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+@dataclass(frozen=True)
+class RowPage:
+    """One page of a query that returns several columns per row (Flask-SQLAlchemy's
+    own paginate keeps only the first column)."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def paginate_rows(query: Select, page: int, per_page: int) -> RowPage:
+    """Two queries whatever the size: the count, then the rows of this page."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = min(page, max(1, -(-total // per_page)))
+    items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return RowPage(items=items, page=page, per_page=per_page, total=total)

@@ -12,7 +12,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import func, select
 
 from portal.auth.models import Role, RoleGrant, User
-from portal.db import db
+from portal.db import db, utcnow
 from portal.meetings.models import AttendanceStatus, Meeting, MeetingFormat, Response
 from portal.meetings.services import (
     MeetingDetails,
@@ -26,6 +26,13 @@ from portal.meetings.services import (
 )
 from portal.programs.models import Enrollment, Installment, Program, TaxFormStatus
 from portal.programs.services import enroll
+from portal.stipends.models import Payment, PaymentMethod
+from portal.stipends.services import (
+    PaymentDetails,
+    new_submission_key,
+    record_payment,
+    void_payment,
+)
 
 DEMO_PASSWORD = "community-design-demo"  # noqa: S105 - printed for the demo on purpose
 PROGRAM_NAME = "Community-Led Design Group: Mental-Health Crisis Response"
@@ -89,9 +96,10 @@ def seed_demo(today: date) -> Program:
             season_end=end,
             stipend_cents=120_000,
             currency="USD",
+            # Half up front, so members can arrange childcare and rides from the start.
             installments=[
-                Installment(label="First half, at mid-season",
-                            due_on=date(end.year, 2, 26), amount_cents=60_000),
+                Installment(label="First half, at the welcome meeting",
+                            due_on=today - timedelta(days=WELCOME_DAYS_AGO), amount_cents=60_000),
                 Installment(label="Second half, at the end of the season",
                             due_on=date(end.year, 5, 28), amount_cents=60_000),
             ],
@@ -111,7 +119,48 @@ def seed_demo(today: date) -> Program:
             enrollment.tax_form_status = (
                 TaxFormStatus.REQUESTED if index == 1 else TaxFormStatus.RECEIVED
             )
+    _ensure_payments(program, enrollments, today)
     return program
+
+
+# Who was paid the first half, and how. Widline's tax form is still missing,
+# and Thiago asked to be paid at the next meeting.
+DEMO_PAYMENTS = {
+    "Rosa Delgado": (PaymentMethod.DIRECT_DEPOSIT, None),
+    "陳美玲 (Mei-Ling Chen)": (PaymentMethod.CHECK, "Check 1041"),
+    "Nguyễn Thị Lan": (PaymentMethod.PREPAID_CARD, "Card ending 3307"),
+    "Amina Haddad": (PaymentMethod.DIRECT_DEPOSIT, None),
+    "Djenaba Monteiro": (PaymentMethod.CASH, "Receipt 0012"),
+    "Marcus Bell": (PaymentMethod.CHECK, "Check 1043"),
+    "Olga Petrova": (PaymentMethod.GIFT_CARD, "Grocery card 5521"),
+    "Fatou Diallo": (PaymentMethod.CHECK, "Check 1045"),
+}
+
+
+def _ensure_payments(program: Program, enrollments: list[Enrollment], today: date) -> None:
+    ids = [enrollment.id for enrollment in enrollments]
+    if db.session.scalars(select(Payment).where(Payment.enrollment_id.in_(ids))).first():
+        return
+    finance = db.session.scalars(
+        select(User).where(User.email == "finance@demo.example.org")).one()
+    first = program.installments[0]
+    paid_on = min(today, first.due_on + timedelta(days=1))
+    for enrollment in enrollments:
+        if enrollment.user.name not in DEMO_PAYMENTS:
+            continue
+        method, reference = DEMO_PAYMENTS[enrollment.user.name]
+        details = PaymentDetails(first.amount_cents, paid_on, method, reference, None)
+        payment, _ = record_payment(finance, enrollment, details,
+                                    submission_key=new_submission_key(), today=today)
+        if enrollment.user.name == "Marcus Bell":
+            # The first check was lost in the mail: voided, then paid again by deposit.
+            void_payment(finance, payment, "Check 1043 was lost in the mail; stopped at the bank.",
+                         utcnow())
+            record_payment(
+                finance, enrollment,
+                PaymentDetails(first.amount_cents, today, PaymentMethod.DIRECT_DEPOSIT, None,
+                               "Paid again after the lost check."),
+                submission_key=new_submission_key(), today=today)
 
 
 SESSION_TITLES = {
@@ -133,6 +182,7 @@ SESSION_DESCRIPTION = (
     "prefers them; the video call is open to everyone who would rather join from home."
 )
 VENUE = "Boston City Hall, 1 City Hall Square"
+WELCOME_DAYS_AGO = 4
 
 
 def _ensure_meetings(program: Program, today: date) -> None:
@@ -146,7 +196,7 @@ def _ensure_meetings(program: Program, today: date) -> None:
         .where(Enrollment.program_id == program.id).order_by(User.id)).all()
 
     # A welcome meeting a few days ago, which most members came to.
-    past_day = today - timedelta(days=4)
+    past_day = today - timedelta(days=WELCOME_DAYS_AGO)
     welcome = create_meeting(
         facilitator, program,
         MeetingDetails(

@@ -18,10 +18,11 @@ from portal.programs.models import (
     Program,
     TaxFormStatus,
 )
+from portal.stipends.models import Payment, PaymentMethod
 
 __all__ = [
     "AccountToken", "Attendance", "AuditEvent", "CalendarFeed", "Meeting", "MeetingReminder",
     "MeetingText", "Rsvp", "Enrollment", "EnrollmentStatus", "Installment",
-    "OutboxMessage", "OutboxStatus", "Program", "Role", "RoleGrant", "TaxFormStatus",
-    "TokenPurpose", "User",
+    "OutboxMessage", "OutboxStatus", "Payment", "PaymentMethod", "Program", "Role", "RoleGrant",
+    "TaxFormStatus", "TokenPurpose", "User",
 ]

@@ -60,6 +60,10 @@ def navigation() -> list[tuple[str, object]]:
             ("admin.audit_log", _l("Audit log")),
             ("admin.outbox", _l("Outbox")),
         ]
+    if current_user.has_role(Role.MEMBER):
+        items.append(("stipends.my_stipend", _l("My stipend")))
+    if current_user.has_role(Role.FINANCE):
+        items += [("stipends.overview", _l("Stipends")), ("stipends.tax_year", _l("Tax year"))]
     items.append(("account.profile", _l("My profile")))
     return items
 
@@ -97,6 +101,12 @@ def interpretation_name(code: str | None) -> str:
     return str(dict(interpretation_choices()).get(code or "", code or ""))
 
 
+def page_number() -> int:
+    """The ?page= of a paged list; anything odd means the first page."""
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+
+
 def current_path() -> str:
     """This page's path and query, for coming back after a language change."""
     path = request.full_path
@@ -121,6 +131,7 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.globals["form_problems"] = form_problems
     app.jinja_env.globals["current_path"] = current_path
     app.jinja_env.filters["money"] = money
+    app.jinja_env.globals["money"] = money  # emails rendered outside a request use it too
     app.jinja_env.filters["month_name"] = month_name
     app.jinja_env.globals["interpretation_name"] = interpretation_name
     app.jinja_env.filters["date"] = format_date

@@ -26,6 +26,7 @@ from portal.db import db, utcnow
 from portal.outbox.models import OutboxMessage
 from portal.programs.current import current_program
 from portal.programs.services import PlannedInstallment, ProgramRuleError, update_program_settings
+from portal.web import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -43,6 +44,9 @@ AUDIT_ACTIONS = {
     "meeting.cancelled": _l("Meeting cancelled"),
     "rsvp.changed_by_staff": _l("Answer saved by staff"),
     "attendance.marked": _l("Attendance marked"),
+    "payment.recorded": _l("Payment recorded"),
+    "payment.voided": _l("Payment voided"),
+    "enrollment.tax_form_changed": _l("Tax form status changed"),
 }
 
 
@@ -70,11 +74,6 @@ def require_program():
     return program
 
 
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-
-
 @bp.route("/people")
 @roles_required(Role.ADMIN)
 def people():
@@ -90,7 +89,7 @@ def people():
                 User.phone.like(pattern, escape="\\"),
             )
         )
-    page = db.paginate(query, page=_page_number(),
+    page = db.paginate(query, page=page_number(),
                        per_page=current_app.config["PEOPLE_PER_PAGE"], error_out=False)
     return render_template("admin/people.html", form=form, page=page)
 
@@ -277,7 +276,7 @@ def audit_log():
         .options(selectinload(AuditEvent.actor))
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     )
-    page = db.paginate(query, page=_page_number(),
+    page = db.paginate(query, page=page_number(),
                        per_page=current_app.config["AUDIT_EVENTS_PER_PAGE"], error_out=False)
     return render_template("admin/audit.html", page=page)
 
@@ -286,6 +285,6 @@ def audit_log():
 @roles_required(Role.ADMIN)
 def outbox():
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
-    page = db.paginate(query, page=_page_number(),
+    page = db.paginate(query, page=page_number(),
                        per_page=current_app.config["OUTBOX_PER_PAGE"], error_out=False)
     return render_template("admin/outbox.html", page=page)

@@ -19,6 +19,7 @@ from flask_login import current_user, login_user, logout_user
 from portal.access import is_safe_next, keeps_own_csrf, public, signed_in
 from portal.auth.forms import ButtonForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from portal.auth.models import TokenPurpose
+from portal.auth.recent import note_password_entered
 from portal.auth.services import (
     InvalidLink,
     PasswordRejected,
@@ -59,6 +60,7 @@ def start_session(user) -> None:
     login_user(user)
     session.permanent = True
     user.last_sign_in_at = utcnow()
+    note_password_entered(user.last_sign_in_at)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from itertools import groupby
 
@@ -14,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask import (
@@ -28,6 +25,7 @@ from sqlalchemy import select
 from portal.access import keeps_own_csrf, public, roles_required, signed_in
 from portal.auth.forms import ButtonForm
 from portal.auth.models import Role, RoleGrant, User
+from portal.csv_export import csv_download
 from portal.db import db, utcnow
 from portal.i18n import current_language
 from portal.meetings.calendar import build_calendar, issue_feed_token, user_for_feed_token
@@ -439,41 +437,26 @@ def roster(meeting_id: int):
                            attendance_choices=list(ATTENDANCE_LABELS.items()))
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A cell that starts like a formula is kept as text in spreadsheets.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.route("/meetings/<int:meeting_id>/roster.csv")
 @roles_required(*STAFF)
 def roster_csv(meeting_id: int):
     meeting = get_meeting(meeting_id)
     result = meeting_roster(meeting)
 
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([_("Name"), _("Email address"), _("Phone number"), _("Answer"),
-                         _("Interpretation"), _("Children who need childcare"),
-                         _("Transport help"), _("Access needs"), _("Attendance")])
-        for member, rsvp, mark in result.rows:
-            writer.writerow([_csv_cell(v) for v in (
-                member.name, member.email, member.phone,
-                response_name(rsvp.response if rsvp else None),
-                rsvp.interpretation_language if rsvp else "",
-                rsvp.childcare_children if rsvp else "",
-                (_("Yes") if rsvp.transport_help else _("No")) if rsvp else "",
-                rsvp.access_needs if rsvp else "",
-                attendance_name(mark.status if mark else None))])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate(0)
-
+    header = [_("Name"), _("Email address"), _("Phone number"), _("Answer"),
+              _("Interpretation"), _("Children who need childcare"), _("Transport help"),
+              _("Access needs"), _("Attendance")]
+    rows = ((
+        member.name, member.email, member.phone,
+        response_name(rsvp.response if rsvp else None),
+        rsvp.interpretation_language if rsvp else "",
+        rsvp.childcare_children if rsvp else "",
+        (_("Yes") if rsvp.transport_help else _("No")) if rsvp else "",
+        rsvp.access_needs if rsvp else "",
+        attendance_name(mark.status if mark else None))
+        for member, rsvp, mark in result.rows)
     day = format_date(meeting.starts_at, "yyyy-MM-dd")
-    response = HttpResponse(stream_with_context(rows()), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="roster-{day}.csv"'
-    return response
+    return csv_download(header, rows, f"roster-{day}.csv")
 
 
 @bp.route("/meetings/<int:meeting_id>/answers", methods=["POST"])

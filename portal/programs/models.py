@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -44,6 +45,10 @@ class Program(db.Model):
     )
     enrollments: Mapped[list[Enrollment]] = relationship(back_populates="program")
 
+    def local_today(self, now: datetime) -> date:
+        """The calendar day it is in the program's city at this instant."""
+        return now.astimezone(ZoneInfo(self.timezone)).date()
+
     def __repr__(self) -> str:
         return f"<Program {self.id} {self.name!r}>"
 
@@ -79,6 +84,9 @@ class Enrollment(db.Model):
         string_enum(TaxFormStatus), default=TaxFormStatus.NOT_REQUESTED
     )
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped by every payment and void, which locks the row so that two
+    # payments recorded at once are checked against the total one after the other.
+    ledger_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[User] = relationship()
     program: Mapped[Program] = relationship(back_populates="enrollments")

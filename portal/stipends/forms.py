@@ -1,0 +1,76 @@
+"""Forms for recording and voiding payments and for the tax-form status."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from portal.forms import (
+    DayField,
+    Form,
+    MoneyField,
+    Radio,
+    Select,
+    max_length,
+    no_control_characters,
+    required,
+)
+from portal.programs.models import TaxFormStatus
+from portal.stipends.models import PaymentMethod
+
+METHOD_LABELS = {
+    PaymentMethod.CHECK: _l("Check"),
+    PaymentMethod.DIRECT_DEPOSIT: _l("Direct deposit"),
+    PaymentMethod.PREPAID_CARD: _l("Prepaid card"),
+    PaymentMethod.GIFT_CARD: _l("Gift card"),
+    PaymentMethod.CASH: _l("Cash"),
+}
+
+TAX_FORM_LABELS = {
+    TaxFormStatus.NOT_REQUESTED: _l("Not requested"),
+    TaxFormStatus.REQUESTED: _l("Requested, not received"),
+    TaxFormStatus.RECEIVED: _l("Received"),
+}
+
+
+class PasswordAgainMixin:
+    """Shown only when the last sign-in is not recent; checked by the view."""
+
+    password = PasswordField(
+        _l("Your password"),
+        description=_l("To keep money safe, enter your password again before this step."),
+        render_kw={"autocomplete": "current-password"})
+
+
+class PaymentForm(PasswordAgainMixin, Form):
+    amount = MoneyField(_l("Amount in dollars"), validators=[required(_l("Enter the amount."))],
+                        render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    paid_on = DayField(_l("Date paid"), validators=[required(_l("Enter the date it was paid."))],
+                       render_kw={"type": "date"})
+    method = Radio(_l("How it was paid"),
+                   choices=[(method.value, label) for method, label in METHOD_LABELS.items()],
+                   validators=[required(_l("Choose how it was paid."))])
+    reference = StringField(
+        _l("Reference (optional)"),
+        description=_l("For example the check number or the card's last four digits."),
+        validators=[Optional(), max_length(80), no_control_characters],
+        render_kw={"autocomplete": "off"})
+    note = TextAreaField(_l("Note (optional)"),
+                         validators=[Optional(), max_length(500), no_control_characters])
+    submission_key = HiddenField()
+
+
+class VoidForm(PasswordAgainMixin, Form):
+    reason = TextAreaField(
+        _l("Why is this payment voided?"),
+        description=_l("For example: the check was lost, or the amount was typed wrong. "
+                       "Everyone who reads the ledger will see this."),
+        validators=[required(_l("Say why this payment is voided.")), max_length(500),
+                    no_control_characters])
+
+
+class TaxFormForm(Form):
+    tax_form_status = Select(
+        _l("Tax form (W-9)"),
+        choices=[(status.value, label) for status, label in TAX_FORM_LABELS.items()])

@@ -1,0 +1,371 @@
+"""Rules about stipend money: what is owed, recording and voiding payments, tax-year totals.
+
+Every function here leaves the commit to the caller, so a payment, its audit
+event and the member's email are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from sqlalchemy import Select, case, extract, func, select, update
+from sqlalchemy.orm import aliased
+
+from portal.audit.services import record_event
+from portal.auth.models import User
+from portal.db import db
+from portal.i18n import money
+from portal.meetings.models import Attendance, AttendanceStatus, Meeting
+from portal.outbox.services import external_url, queue_email
+from portal.programs.models import Enrollment, Installment, Program, TaxFormStatus
+from portal.stipends.forms import METHOD_LABELS
+from portal.stipends.models import Payment, PaymentMethod
+
+# Payments dated before this are typing mistakes, not history.
+EARLIEST_PAYMENT_DAY = date(2000, 1, 1)
+SUBMISSION_KEY_BYTES = 24
+
+
+class PaymentRuleError(ValueError):
+    """A payment or void that would break a money rule; `field` names the form field."""
+
+    def __init__(self, field: str, message):
+        super().__init__(message)  # kept lazy: it is shown in the reader's language
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StipendSummary:
+    """Where one person's stipend stands on a given day."""
+
+    total_cents: int
+    paid_cents: int
+    due_to_date_cents: int  # what the schedule says should be paid by now
+    next_installment: Installment | None  # the first one not yet covered by payments
+
+    @property
+    def remaining_cents(self) -> int:
+        return self.total_cents - self.paid_cents
+
+    @property
+    def owed_now_cents(self) -> int:
+        return max(0, min(self.due_to_date_cents, self.total_cents) - self.paid_cents)
+
+
+def new_submission_key() -> str:
+    """A random key for one filled-in payment form."""
+    return secrets.token_urlsafe(SUBMISSION_KEY_BYTES)
+
+
+def paid_cents(enrollment: Enrollment) -> int:
+    """The total of the payments to this enrollment that are not voided."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
+            Payment.enrollment_id == enrollment.id, Payment.voided_at.is_(None)
+        )
+    )
+
+
+def _due_to_date(program: Program, today: date) -> int:
+    return sum(item.amount_cents for item in program.installments if item.due_on <= today)
+
+
+def stipend_summary(enrollment: Enrollment, today: date) -> StipendSummary:
+    """Total, paid, due by today and the next installment for one enrollment."""
+    paid = paid_cents(enrollment)
+    covered = 0
+    next_installment = None
+    for item in enrollment.program.installments:
+        covered += item.amount_cents
+        if covered > paid:
+            next_installment = item
+            break
+    if paid >= enrollment.stipend_total_cents:
+        next_installment = None
+    return StipendSummary(
+        total_cents=enrollment.stipend_total_cents,
+        paid_cents=paid,
+        due_to_date_cents=_due_to_date(enrollment.program, today),
+        next_installment=next_installment,
+    )
+
+
+def payments_of(enrollment: Enrollment) -> list[Payment]:
+    """Every payment of one enrollment, voided ones included, newest first."""
+    return list(db.session.scalars(
+        select(Payment).where(Payment.enrollment_id == enrollment.id)
+        .order_by(Payment.paid_on.desc(), Payment.id.desc())
+    ))
+
+
+def _lock_ledger(enrollment: Enrollment) -> None:
+    """Take the enrollment's row lock until commit.
+
+    A second payment for the same person waits here until the first is
+    committed, then sees it when it adds up what is paid.
+    """
+    db.session.execute(
+        update(Enrollment).where(Enrollment.id == enrollment.id)
+        .values(ledger_version=Enrollment.ledger_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def check_payment(enrollment: Enrollment, amount_cents: int, paid_on: date, today: date,
+                  already_paid: int | None = None) -> None:
+    """Raise PaymentRuleError if this payment may not be recorded."""
+    if amount_cents <= 0:
+        raise PaymentRuleError("amount", _l("Enter an amount greater than zero."))
+    if paid_on > today:
+        raise PaymentRuleError("paid_on", _l("The payment date cannot be in the future."))
+    if paid_on < EARLIEST_PAYMENT_DAY:
+        raise PaymentRuleError("paid_on", _l("Check the year of the payment date."))
+    paid = paid_cents(enrollment) if already_paid is None else already_paid
+    remaining = enrollment.stipend_total_cents - paid
+    if amount_cents > remaining:
+        raise PaymentRuleError(
+            "amount",
+            _l("This would pay more than the stipend. At most %(remaining)s is left to pay.",
+               remaining=LazyString(money, remaining, enrollment.program.currency))
+            if remaining > 0 else
+            _l("This stipend is already paid in full, so no more can be recorded."),
+        )
+
+
+@dataclass(frozen=True)
+class PaymentDetails:
+    amount_cents: int
+    paid_on: date
+    method: PaymentMethod
+    reference: str | None
+    note: str | None
+
+
+def record_payment(
+    actor: User,
+    enrollment: Enrollment,
+    details: PaymentDetails,
+    *,
+    submission_key: str,
+    today: date,
+) -> tuple[Payment, bool]:
+    """Record a payment to a member, writing an audit event and emailing them.
+
+    Returns (payment, True) for a new payment, or the payment already recorded
+    with this submission key and False, so a form sent twice pays once.
+    Raises PaymentRuleError if the payment would take them past their total.
+    """
+    _lock_ledger(enrollment)
+    earlier = db.session.scalars(
+        select(Payment).where(Payment.submission_key == submission_key)
+    ).first()
+    if earlier is not None:
+        if earlier.enrollment_id != enrollment.id:
+            raise PaymentRuleError("amount", _l("This form was already used for someone else. "
+                                                "Open the payment form again."))
+        return earlier, False
+    check_payment(enrollment, details.amount_cents, details.paid_on, today)
+    payment = Payment(
+        enrollment=enrollment,
+        amount_cents=details.amount_cents,
+        paid_on=details.paid_on,
+        method=details.method,
+        reference=details.reference or None,
+        note=details.note or None,
+        submission_key=submission_key,
+        recorded_by=actor,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    record_event(actor, "payment.recorded", "payment", payment.id,
+                 member=enrollment.user.name, enrollment_id=enrollment.id,
+                 amount_cents=payment.amount_cents, paid_on=payment.paid_on.isoformat(),
+                 method=payment.method.value, reference=payment.reference)
+    member = enrollment.user
+    if member.notify_payments:
+        summary = stipend_summary(enrollment, today)
+        queue_email(member, "payment_recorded", payment=payment, summary=summary,
+                    currency=enrollment.program.currency, method_labels=METHOD_LABELS,
+                    link=external_url("stipends.my_stipend"))
+    return payment, True
+
+
+def void_payment(actor: User, payment: Payment, reason: str, now: datetime) -> None:
+    """Void a payment with a reason. It stays on the ledger, no longer counted."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentRuleError("reason", _l("Say why this payment is voided."))
+    _lock_ledger(payment.enrollment)
+    db.session.refresh(payment)
+    if payment.is_voided:
+        raise PaymentRuleError("reason", _l("This payment was already voided."))
+    payment.voided_by = actor
+    payment.voided_at = now
+    payment.void_reason = reason
+    record_event(actor, "payment.voided", "payment", payment.id,
+                 member=payment.enrollment.user.name, enrollment_id=payment.enrollment_id,
+                 amount_cents=payment.amount_cents, paid_on=payment.paid_on.isoformat(),
+                 reason=reason)
+
+
+def set_tax_form_status(actor: User, enrollment: Enrollment, status: TaxFormStatus) -> bool:
+    """Change where a member's tax form (W-9) stands; True if it changed."""
+    previous = enrollment.tax_form_status
+    if previous == status:
+        return False
+    enrollment.tax_form_status = status
+    record_event(actor, "enrollment.tax_form_changed", "enrollment", enrollment.id,
+                 member=enrollment.user.name, changes={
+                     "tax_form_status": {"from": previous.value, "to": status.value}})
+    return True
+
+
+# --- The finance overview ------------------------------------------------------------------
+
+class OverviewFilter:
+    ALL = "all"
+    OWED = "owed"
+    PAID_IN_FULL = "paid"
+    TAX_FORM_MISSING = "tax_form"
+    CHOICES = (ALL, OWED, PAID_IN_FULL, TAX_FORM_MISSING)
+
+
+class OverviewSort:
+    OWED = "owed"
+    NAME = "name"
+    REMAINING = "remaining"
+    CHOICES = (OWED, NAME, REMAINING)
+
+
+def _paid_by_enrollment():
+    return (
+        select(Payment.enrollment_id, func.sum(Payment.amount_cents).label("paid"))
+        .where(Payment.voided_at.is_(None))
+        .group_by(Payment.enrollment_id)
+        .subquery("paid_so_far")
+    )
+
+
+def _attended_by_user(program: Program):
+    return (
+        select(Attendance.user_id, func.count(Attendance.id).label("attended"))
+        .join(Meeting, Meeting.id == Attendance.meeting_id)
+        .where(Meeting.program_id == program.id,
+               Attendance.status.in_([AttendanceStatus.IN_PERSON, AttendanceStatus.VIRTUAL]))
+        .group_by(Attendance.user_id)
+        .subquery("attended")
+    )
+
+
+def finance_overview(program: Program, today: date, *, show: str = OverviewFilter.ALL,
+                     sort: str = OverviewSort.OWED) -> Select:
+    """One row per enrollment: (Enrollment, User, paid, remaining, owed now, meetings attended).
+
+    Everything is worked out in one query so a page of it costs the same
+    whether the program has ten members or ten thousand.
+    """
+    paid = _paid_by_enrollment()
+    attended = _attended_by_user(program)
+    paid_col = func.coalesce(paid.c.paid, 0)
+    remaining_col = Enrollment.stipend_total_cents - paid_col
+    due = _due_to_date(program, today)
+    due_col = case((Enrollment.stipend_total_cents < due, Enrollment.stipend_total_cents),
+                   else_=due)
+    owed_col = case((due_col - paid_col > 0, due_col - paid_col), else_=0)
+    query = (
+        select(Enrollment, User, paid_col.label("paid"), remaining_col.label("remaining"),
+               owed_col.label("owed"), func.coalesce(attended.c.attended, 0).label("attended"))
+        .join(User, User.id == Enrollment.user_id)
+        .outerjoin(paid, paid.c.enrollment_id == Enrollment.id)
+        .outerjoin(attended, attended.c.user_id == Enrollment.user_id)
+        .where(Enrollment.program_id == program.id)
+    )
+    if show == OverviewFilter.OWED:
+        query = query.where(owed_col > 0)
+    elif show == OverviewFilter.PAID_IN_FULL:
+        query = query.where(remaining_col <= 0)
+    elif show == OverviewFilter.TAX_FORM_MISSING:
+        query = query.where(Enrollment.tax_form_status != TaxFormStatus.RECEIVED)
+    name = func.lower(User.name)
+    if sort == OverviewSort.NAME:
+        return query.order_by(name, Enrollment.id)
+    if sort == OverviewSort.REMAINING:
+        return query.order_by(remaining_col.desc(), name, Enrollment.id)
+    return query.order_by(owed_col.desc(), name, Enrollment.id)
+
+
+@dataclass(frozen=True)
+class ProgramTotals:
+    stipends_cents: int
+    paid_cents: int
+    owed_now_cents: int
+
+
+def program_totals(program: Program, today: date) -> ProgramTotals:
+    """Money across the whole program, for the top of the finance overview."""
+    rows = finance_overview(program, today).subquery()
+    total, paid, owed = db.session.execute(select(
+        func.coalesce(func.sum(rows.c.stipend_total_cents), 0),
+        func.coalesce(func.sum(rows.c.paid), 0),
+        func.coalesce(func.sum(rows.c.owed), 0),
+    )).one()
+    return ProgramTotals(int(total), int(paid), int(owed))
+
+
+# --- Reports ----------------------------------------------------------------------------------
+
+def reporting_threshold(year: int, thresholds: dict[int, int]) -> int:
+    """The yearly total (cents) from which payments to one person must be reported."""
+    applicable = [start for start in thresholds if start <= year]
+    if not applicable:
+        raise ValueError(f"No tax reporting threshold is configured for {year}.")
+    return thresholds[max(applicable)]
+
+
+def tax_year_totals(program: Program, year: int) -> Select:
+    """(Enrollment, User, total paid in the calendar year) for each member paid that year.
+
+    A December–May season spans two calendar years; each payment counts in
+    the year of its paid-on date. Voided payments do not count.
+    """
+    total = func.sum(Payment.amount_cents).label("total")
+    return (
+        select(Enrollment, User, total)
+        .join(Payment, Payment.enrollment_id == Enrollment.id)
+        .join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.program_id == program.id, Payment.voided_at.is_(None),
+               Payment.paid_on >= date(year, 1, 1), Payment.paid_on <= date(year, 12, 31))
+        .group_by(Enrollment.id, User.id)
+        .order_by(func.lower(User.name), Enrollment.id)
+    )
+
+
+def payment_years(program: Program, today: date) -> list[int]:
+    """Calendar years with payments in this program, and this year, newest first."""
+    years = set(db.session.scalars(
+        select(extract("year", Payment.paid_on)).distinct()
+        .join(Enrollment, Enrollment.id == Payment.enrollment_id)
+        .where(Enrollment.program_id == program.id)
+    ))
+    years = {int(year) for year in years} | {today.year}
+    return sorted(years, reverse=True)
+
+
+def ledger_rows(program: Program) -> Select:
+    """Every payment in a program, for the ledger export: (Payment, member's name,
+    recorded by, voided by)."""
+    member, recorder, voider = aliased(User), aliased(User), aliased(User)
+    return (
+        select(Payment, member.name, recorder.name, voider.name)
+        .join(Enrollment, Enrollment.id == Payment.enrollment_id)
+        .join(member, member.id == Enrollment.user_id)
+        .join(recorder, recorder.id == Payment.recorded_by_id)
+        .outerjoin(voider, voider.id == Payment.voided_by_id)
+        .where(Enrollment.program_id == program.id)
+        .order_by(Payment.paid_on, Payment.id)
+    )
