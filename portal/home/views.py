@@ -7,10 +7,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import is_safe_next, public, signed_in
-from portal.db import db
+from portal.db import db, utcnow
 from portal.i18n import LANGUAGE_BY_CODE
 from portal.programs.current import current_program
 from portal.programs.models import Enrollment
+from portal.stipends.services import stipend_summary
 
 bp = Blueprint("home", __name__)
 
@@ -26,7 +27,8 @@ def index():
                 Enrollment.user_id == current_user.id, Enrollment.program_id == program.id
             )
         ).first()
-    return render_template("home/index.html", enrollment=enrollment)
+    stipend = stipend_summary(enrollment, program.local_today(utcnow())) if enrollment else None
+    return render_template("home/index.html", enrollment=enrollment, stipend=stipend)
 
 
 @bp.route("/language")

@@ -36,6 +36,10 @@ class LiveData:
     past_meeting_id: int
     full_meeting_id: int
     journey_meeting_id: int
+    enrollment_id: int  # a member with a voided and a re-recorded payment
+    payment_id: int  # a payment that is not voided
+    paid_enrollment_id: int
+    unpaid_enrollment_id: int  # left for the finance journey to pay
     invitation_token: str
     reset_token: str
     people: dict[str, str]  # role -> sign-in name
@@ -98,6 +102,7 @@ def live(tmp_path_factory):
             full_meeting_id=meetings[2].id,
             journey_meeting_id=meetings[3].id,
             member_id=member.id,
+            **_stipend_ids(db),
             invitation_token=invitation.link.rsplit("/", 1)[1],
             reset_token=reset_token,
         )
@@ -120,6 +125,33 @@ def live(tmp_path_factory):
         db.session.remove()
         db.engine.dispose()
     drop()
+
+
+def _stipend_ids(db) -> dict[str, int]:
+    from portal.auth.models import User
+    from portal.programs.models import Enrollment
+    from portal.stipends.models import Payment, PaymentMethod
+    from portal.stipends.services import PaymentDetails, new_submission_key, record_payment
+
+    def enrollment_of(email):
+        return db.session.scalars(select(Enrollment).join(User).where(User.email == email)).one()
+
+    marcus = enrollment_of("marcus.bell@demo.example.org")
+    paid = enrollment_of("rosa.delgado@demo.example.org")
+    # Pay Rosa's second half too, so one ledger shows "paid in full".
+    finance = db.session.scalars(select(User).where(
+        User.email == "finance@demo.example.org")).one()
+    record_payment(finance, paid,
+                   PaymentDetails(60_000, date.today(), PaymentMethod.CHECK, "Check 1050", None),
+                   submission_key=new_submission_key(), today=date.today())
+    db.session.commit()
+    return dict(
+        enrollment_id=marcus.id,
+        payment_id=db.session.scalars(select(Payment.id).where(
+            Payment.enrollment_id == marcus.id, Payment.voided_at.is_(None))).one(),
+        paid_enrollment_id=paid.id,
+        unpaid_enrollment_id=enrollment_of("thiago.souza@demo.example.org").id,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -185,9 +217,14 @@ def axe_violations(page) -> list[str]:
 
 
 def horizontal_overflow(page) -> int:
-    """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
+    """How many CSS pixels the page is wider than the viewport (0 when it fits).
+
+    Measured against the configured width: a phone browser zooms out to fit
+    a page that is too wide, which makes window.innerWidth grow with it.
+    """
+    width = page.viewport_size["width"]
     return page.evaluate(
-        "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"
+        f"() => Math.max(0, document.documentElement.scrollWidth - {width})"
     )
 
 

@@ -67,6 +67,14 @@ PAGES: dict[str, Page] = {
                                          frozenset({FACILITATOR, ADMIN}), form={"title": ""}),
     "meetings.roster": Page("roster", "/meetings/{meeting_id}/roster",
                             frozenset({FACILITATOR, ADMIN})),
+    "stipends.my_stipend": Page("my-stipend", "/stipend", SIGNED_IN, main=True),
+    "stipends.overview": Page("stipends", "/finance", frozenset({FINANCE})),
+    "stipends.ledger": Page("ledger", "/finance/members/{enrollment_id}", frozenset({FINANCE})),
+    "stipends.record": Page("record-payment", "/finance/members/{enrollment_id}/payments/new",
+                            frozenset({FINANCE}), form={"amount": "600,5", "paid_on": ""}),
+    "stipends.void": Page("void-payment", "/finance/payments/{payment_id}/void",
+                          frozenset({FINANCE}), form={"reason": ""}),
+    "stipends.tax_year": Page("tax-year", "/finance/tax-year", frozenset({FINANCE})),
     "admin.people": Page("people", "/admin/people?q=a", frozenset({ADMIN})),
     "admin.add_person_page": Page("add-person", "/admin/people/new", frozenset({ADMIN}),
                                   form={"name": "", "email": "broken@"}),
@@ -81,6 +89,8 @@ PAGES: dict[str, Page] = {
 # Error pages are pages too.
 EXTRA_PAGES = (
     Page("forbidden", "/admin/people", frozenset({MEMBER, FACILITATOR, FINANCE}), status=403),
+    Page("finance-forbidden", "/finance", frozenset({MEMBER, ADMIN}), status=403),
+    Page("paid-in-full", "/finance/members/{paid_enrollment_id}", frozenset({FINANCE})),
     Page("not-found", "/no-such-page", frozenset({ANONYMOUS, MEMBER}), status=404),
     Page("invalid-link", "/invitation/not-a-real-link", frozenset({ANONYMOUS}), status=404),
     Page("past-meeting", "/meetings/{past_meeting_id}", frozenset({MEMBER})),
@@ -101,6 +111,9 @@ NOT_PAGES = {
     "meetings.cancel": "a button (POST) on the edit page",
     "meetings.answer_for_member": "a form (POST) on the roster page",
     "meetings.attendance": "a form (POST) on the roster page",
+    "stipends.tax_form": "a form (POST) on the ledger page",
+    "stipends.ledger_csv": "a spreadsheet download",
+    "stipends.tax_year_csv": "a spreadsheet download",
 }
 
 

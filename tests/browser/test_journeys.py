@@ -7,6 +7,7 @@ import pytest
 
 from tests.browser.conftest import (
     DEMO_PASSWORD,
+    axe_violations,
     choose_language,
     horizontal_overflow,
     new_context,
@@ -184,3 +185,30 @@ def test_text_at_200_percent_neither_overflows_nor_hides_controls(browser, live,
         problems.extend(f"{path}: control off screen: {html}" for html in hidden)
     context.close()
     assert problems == []
+
+
+def test_finance_records_a_payment_after_checking_it(browser, live, axe_source):
+    context = new_context(browser, live, axe_source, "phone")
+    page = context.new_page()
+    sign_in(page, live.people["finance"])
+    page.goto(f"/finance/members/{live.unpaid_enrollment_id}/payments/new")
+    page.fill("#amount", "600")
+    page.check("input[name=method][value=prepaid_card]")
+    page.fill("#reference", "Card ending 4410")
+    page.click("main form button[value=review]")
+    # Nothing is saved before the confirmation, which says what will be recorded.
+    assert page.locator("h1").inner_text() == "Check the payment before it is recorded"
+    assert "$600.00" in page.locator("main").inner_text()
+    assert axe_violations(page) == [] and horizontal_overflow(page) == 0
+    sent = page.evaluate("() => Object.fromEntries(new FormData(document.querySelector("
+                         "'main form')))")
+    action = page.url
+    page.click("main form button[value=record]")
+    assert page.locator(".flash--success").is_visible()
+    assert "Card ending 4410" in page.locator(".payment-list").inner_text()
+    # The same form sent again (a double click, a resent page): still one payment.
+    again = context.request.post(action, form={**sent, "step": "record"})
+    assert "not recorded a second time" in again.text()
+    page.reload()
+    assert page.locator(".payment-row").count() == 1
+    context.close()

@@ -4,6 +4,8 @@ the right lang and dir."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from portal import create_app
@@ -38,10 +40,7 @@ def test_every_endpoint_is_a_checked_page_or_named_as_not_a_page():
 
 
 def fill_path(path: str, live) -> str:
-    return path.format(member_id=live.member_id, invitation_token=live.invitation_token,
-                       reset_token=live.reset_token, meeting_id=live.meeting_id,
-                       past_meeting_id=live.past_meeting_id,
-                       full_meeting_id=live.full_meeting_id)
+    return path.format(**dataclasses.asdict(live))
 
 
 @pytest.mark.parametrize(("role", "language", "viewport"), combinations())
@@ -67,7 +66,7 @@ def test_pages_pass_axe_and_fit_the_screen(browser, live, axe_source, role, lang
         if overflow:
             problems.append(f"{where}: {overflow}px wider than the viewport")
         problems.extend(f"{where}: {violation}" for violation in axe_violations(page))
-        if language in SCREENSHOT_LANGUAGES and (checked.main or role == "admin"):
+        if language in SCREENSHOT_LANGUAGES and (checked.main or role in ("admin", "finance")):
             target = ARTIFACTS / "screenshots" / f"{language}-{viewport}-{role}-{checked.name}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(target), full_page=True)
