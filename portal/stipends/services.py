@@ -22,7 +22,7 @@ from portal.i18n import money
 from portal.meetings.models import Attendance, AttendanceStatus, Meeting
 from portal.outbox.services import external_url, queue_email
 from portal.programs.models import Enrollment, Installment, Program, TaxFormStatus
-from portal.stipends.forms import METHOD_LABELS
+from portal.stipends.labels import METHOD_LABELS
 from portal.stipends.models import Payment, PaymentMethod
 
 # Payments dated before this are typing mistakes, not history.

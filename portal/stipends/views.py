@@ -24,13 +24,8 @@ from portal.db import db, paginate_rows, utcnow
 from portal.i18n import money
 from portal.programs.current import current_program
 from portal.programs.models import Enrollment, Program, TaxFormStatus
-from portal.stipends.forms import (
-    METHOD_LABELS,
-    TAX_FORM_LABELS,
-    PaymentForm,
-    TaxFormForm,
-    VoidForm,
-)
+from portal.stipends.forms import PaymentForm, TaxFormForm, VoidForm
+from portal.stipends.labels import METHOD_LABELS, TAX_FORM_LABELS
 from portal.stipends.models import Payment, PaymentMethod
 from portal.stipends.services import (
     OverviewFilter,
