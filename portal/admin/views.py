@@ -43,6 +43,11 @@ AUDIT_ACTIONS = {
     "meeting.cancelled": _l("Meeting cancelled"),
     "rsvp.changed_by_staff": _l("Answer saved by staff"),
     "attendance.marked": _l("Attendance marked"),
+    "document.created": _l("Document added as a draft"),
+    "document.updated": _l("Document changed"),
+    "document.published": _l("Document published"),
+    "document.version_added": _l("Language version added"),
+    "document.version_replaced": _l("Language version replaced"),
 }
 
 
