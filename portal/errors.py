@@ -6,6 +6,7 @@ from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from portal.documents.files import readable_size
@@ -44,6 +45,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
+        # The body was refused unread: nothing on the page may try to read it again.
+        request.form = request.files = ImmutableMultiDict()
         size = readable_size(current_app.config["UPLOAD_MAX_BYTES"])
         message = _("Files can be up to %(size)s. Nothing was saved. Go back, choose a "
                     "smaller file and send the form again.", size=size)
