@@ -228,9 +228,10 @@ def request_translation(user: User, document: Document, language: str,
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     # The unique constraint decides; a duplicate is skipped without an error.
-    result = db.session.execute(
-        insert(TranslationRequest).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    inserted = db.session.execute(
+        insert(TranslationRequest).values(**values).on_conflict_do_nothing()
+        .returning(TranslationRequest.id)).first()
+    return inserted is not None
 
 
 def open_request(user: User, document: Document, language: str) -> TranslationRequest | None:
