@@ -67,6 +67,20 @@ PAGES: dict[str, Page] = {
                                          frozenset({FACILITATOR, ADMIN}), form={"title": ""}),
     "meetings.roster": Page("roster", "/meetings/{meeting_id}/roster",
                             frozenset({FACILITATOR, ADMIN})),
+    "documents.materials": Page("materials", "/materials", SIGNED_IN, main=True),
+    "documents.document": Page("document", "/materials/{document_id}", SIGNED_IN, main=True),
+    "documents.new_document": Page("new-document", "/materials/new",
+                                   frozenset({FACILITATOR, ADMIN}),
+                                   form={"title": "", "body": "Notes to keep"}),
+    "documents.edit_document": Page("edit-document", "/materials/{document_id}/edit",
+                                    frozenset({FACILITATOR, ADMIN}), form={"title": ""}),
+    "documents.version": Page("document-version",
+                              "/materials/{session_agenda_id}/versions?language=ht",
+                              frozenset({FACILITATOR, ADMIN}),
+                              form={"title": "", "body": "Tradiksyon an"}),
+    "documents.translation_requests": Page("translation-requests",
+                                           "/materials/translation-requests",
+                                           frozenset({FACILITATOR, ADMIN})),
     "admin.people": Page("people", "/admin/people?q=a", frozenset({ADMIN})),
     "admin.add_person_page": Page("add-person", "/admin/people/new", frozenset({ADMIN}),
                                   form={"name": "", "email": "broken@"}),
@@ -86,6 +100,12 @@ EXTRA_PAGES = (
     Page("past-meeting", "/meetings/{past_meeting_id}", frozenset({MEMBER})),
     Page("past-roster", "/meetings/{past_meeting_id}/roster", frozenset({FACILITATOR, ADMIN})),
     Page("full-meeting", "/meetings/{full_meeting_id}", frozenset({MEMBER})),
+    Page("document-not-in-my-language", "/materials/{minutes_id}", frozenset({MEMBER})),
+    Page("document-out-of-date", "/materials/{session_agenda_id}?language=vi",
+         frozenset({MEMBER, FACILITATOR})),
+    Page("document-draft", "/materials/{draft_id}", frozenset({FACILITATOR, ADMIN})),
+    Page("materials-filtered", "/materials?meeting={past_meeting_id}&kind=minutes",
+         frozenset({MEMBER})),
 )
 
 NOT_PAGES = {
@@ -101,6 +121,9 @@ NOT_PAGES = {
     "meetings.cancel": "a button (POST) on the edit page",
     "meetings.answer_for_member": "a form (POST) on the roster page",
     "meetings.attendance": "a form (POST) on the roster page",
+    "documents.download": "a file download",
+    "documents.ask_for_translation": "a button (POST) on the document page",
+    "documents.publish": "a button (POST) on the document page",
 }
 
 

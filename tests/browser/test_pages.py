@@ -41,7 +41,9 @@ def fill_path(path: str, live) -> str:
     return path.format(member_id=live.member_id, invitation_token=live.invitation_token,
                        reset_token=live.reset_token, meeting_id=live.meeting_id,
                        past_meeting_id=live.past_meeting_id,
-                       full_meeting_id=live.full_meeting_id)
+                       full_meeting_id=live.full_meeting_id, document_id=live.document_id,
+                       minutes_id=live.minutes_id, session_agenda_id=live.session_agenda_id,
+                       draft_id=live.draft_id)
 
 
 @pytest.mark.parametrize(("role", "language", "viewport"), combinations())
