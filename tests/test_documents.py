@@ -259,10 +259,10 @@ def test_requests_are_grouped_counted_and_oldest_first(as_role, program, people)
     page = as_role("facilitator").get("/materials/translation-requests").get_data(as_text=True)
     assert page.index("Older reading") < page.index("Newer handout")
     older_part = page.split("Older reading", 1)[1].split("Newer handout", 1)[0]
-    assert "Haitian Creole</strong>:\n      2 members asked" in older_part
+    assert "Haitian Creole</bdi></strong>:\n      2 members asked" in older_part
     newer_part = page.split("Newer handout", 1)[1]
-    assert "Vietnamese</strong>:\n      2 members asked" in newer_part
-    assert "Russian</strong>:\n      1 member asked" in newer_part
+    assert "Vietnamese</bdi></strong>:\n      2 members asked" in newer_part
+    assert "Russian</bdi></strong>:\n      1 member asked" in newer_part
     assert newer_part.index("Vietnamese") < newer_part.index("Russian")
 
 

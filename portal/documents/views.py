@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from portal.access import keeps_own_csrf, roles_required, signed_in
@@ -55,6 +56,12 @@ bp.add_app_template_global(LANGUAGE_BY_CODE, "LANGUAGE_BY_CODE")
 @bp.app_template_global()
 def kind_label(value) -> str:
     return str(KIND_LABELS.get(DocumentKind(value), value))
+
+
+@bp.app_template_global()
+def bdi(text) -> Markup:
+    """Text of its own direction inside a sentence, e.g. a language name."""
+    return Markup("<bdi>{}</bdi>").format(text)
 
 
 @bp.app_template_global()
