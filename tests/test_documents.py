@@ -514,3 +514,19 @@ def test_materials_page_makes_the_same_number_of_queries_for_many_documents(
     many = queries_for_page(client)
     assert many == few, (few, many)
     assert few > 5
+
+
+def test_materials_come_in_pages(app, as_role, program, people, monkeypatch):
+    monkeypatch.setitem(app.config, "DOCUMENTS_PER_PAGE", 2)
+    for n in range(5):
+        make_document(program, people["facilitator"], title=f"Reading number {n}",
+                      now=utcnow() - timedelta(days=n))
+    client = as_role("member")
+    first = client.get("/materials?kind=reading").get_data(as_text=True)
+    assert first.count("Reading number") == 2 and "Reading number 0" in first
+    assert "/materials?page=2&amp;kind=reading" in first
+    third = client.get("/materials?page=3&kind=reading").get_data(as_text=True)
+    assert third.count("Reading number") == 1 and "Reading number 4" in third
+    nonsense = client.get("/materials?meeting=abc")
+    assert nonsense.status_code == 200
+    assert "<title>Error:" not in nonsense.get_data(as_text=True)

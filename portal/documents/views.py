@@ -126,10 +126,10 @@ def materials():
                         kind=kind),
         page=int(page_number) if page_number.isdigit() and 0 < int(page_number) < 100_000 else 1,
         per_page=current_app.config["DOCUMENTS_PER_PAGE"], error_out=False)
-    return render_template("documents/materials.html", form=form, page=page, language=language,
-                           filters={key: value for key, value in
-                                    (("meeting", form.meeting.data), ("kind", form.kind.data))
-                                    if value})
+    return render_template("documents/materials.html", filter_form=form, page=page,
+                           language=language,
+                           filters={key: str(value) for key, value in
+                                    (("meeting", meeting_id), ("kind", kind)) if value})
 
 
 @bp.route("/materials/<int:document_id>")
