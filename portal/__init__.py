@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.account.views import bp as account_bp
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
+    from portal.documents.views import bp as documents_bp
     from portal.home.views import bp as home_bp
     from portal.meetings.views import bp as meetings_bp
     from portal.stipends.views import bp as stipends_bp
@@ -94,3 +95,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(stipends_bp)
+    app.register_blueprint(documents_bp)

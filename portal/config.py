@@ -21,6 +21,7 @@ def load_config(instance_path: str) -> dict:
     environment = os.environ.get("PORTAL_ENV", "production").strip().lower()
     development = environment == "development"
     sqlite_default = "sqlite:///" + os.path.join(instance_path, "portal.sqlite3")
+    upload_max_bytes = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
     return {
         "ENV_NAME": environment,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
@@ -62,7 +63,11 @@ def load_config(instance_path: str) -> dict:
         # Each form checks its own token so an expired page keeps what was typed.
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # Uploaded files live outside the static folder, under random names.
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or os.path.join(instance_path, "uploads"),
+        "UPLOAD_MAX_BYTES": upload_max_bytes,
+        # A little above the file limit, so a too-large file gets the form's own message.
+        "MAX_CONTENT_LENGTH": upload_max_bytes + 1024 * 1024,
         "PEOPLE_PER_PAGE": 50,
         "AUDIT_EVENTS_PER_PAGE": 50,
         "OUTBOX_PER_PAGE": 50,
@@ -74,6 +79,7 @@ def load_config(instance_path: str) -> dict:
         "TAX_REPORTING_THRESHOLDS": parse_thresholds(
             os.environ.get("TAX_REPORTING_THRESHOLDS", "1900:600,2026:2000")
         ),
+        "DOCUMENTS_PER_PAGE": 20,
     }
 
 

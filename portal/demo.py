@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from portal.auth.models import Role, RoleGrant, User
 from portal.db import db, utcnow
+from portal.documents.demo import ensure_documents
 from portal.meetings.models import AttendanceStatus, Meeting, MeetingFormat, Response
 from portal.meetings.services import (
     MeetingDetails,
@@ -110,6 +111,8 @@ def seed_demo(today: date) -> Program:
         _ensure_person(program, person)
     db.session.flush()
     _ensure_meetings(program, today)
+    db.session.flush()
+    ensure_documents(program)
     # One member has not sent the tax form yet; the others have.
     enrollments = db.session.scalars(
         select(Enrollment).where(Enrollment.program_id == program.id).order_by(Enrollment.id)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
+from portal.documents.files import readable_size
 from portal.extensions import db
 
 PAGES = {
@@ -39,6 +42,15 @@ def register_error_handlers(app: Flask) -> None:
 
             return sign_in_throttled()
         return error_page(429, 429)
+
+    @app.errorhandler(413)
+    def too_large(error):
+        # The body was refused unread: nothing on the page may try to read it again.
+        request.form = request.files = ImmutableMultiDict()
+        size = readable_size(current_app.config["UPLOAD_MAX_BYTES"])
+        message = _("Files can be up to %(size)s. Nothing was saved. Go back, choose a "
+                    "smaller file and send the form again.", size=size)
+        return render_template("errors/error.html", title=PAGES[413][0], message=message), 413
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -2,6 +2,7 @@
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import AccountToken, Role, RoleGrant, TokenPurpose, User
+from portal.documents.models import Document, DocumentVersion, TranslationRequest
 from portal.meetings.models import (
     Attendance,
     CalendarFeed,
@@ -21,8 +22,9 @@ from portal.programs.models import (
 from portal.stipends.models import Payment, PaymentMethod
 
 __all__ = [
-    "AccountToken", "Attendance", "AuditEvent", "CalendarFeed", "Meeting", "MeetingReminder",
+    "AccountToken", "Attendance", "AuditEvent", "CalendarFeed", "Document", "DocumentVersion",
+    "Meeting", "MeetingReminder",
     "MeetingText", "Rsvp", "Enrollment", "EnrollmentStatus", "Installment",
     "OutboxMessage", "OutboxStatus", "Payment", "PaymentMethod", "Program", "Role", "RoleGrant",
-    "TaxFormStatus", "TokenPurpose", "User",
+    "TaxFormStatus", "TokenPurpose", "TranslationRequest", "User",
 ]

@@ -90,8 +90,14 @@ class SeparateContextClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+def upload_folder(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("uploads"))
+
+
+@pytest.fixture(scope="session")
+def app(database_url, upload_folder):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "UPLOAD_FOLDER": upload_folder})
     app.test_client_class = SeparateContextClient
     with app.app_context():
         upgrade()
@@ -99,8 +105,9 @@ def app(database_url):
 
 
 @pytest.fixture(scope="session")
-def data_app(app, database_url):
-    return create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+def data_app(app, database_url, upload_folder):
+    return create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                       "UPLOAD_FOLDER": upload_folder})
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,11 @@ AUDIT_ACTIONS = {
     "payment.recorded": _l("Payment recorded"),
     "payment.voided": _l("Payment voided"),
     "enrollment.tax_form_changed": _l("Tax form status changed"),
+    "document.created": _l("Document added as a draft"),
+    "document.updated": _l("Document changed"),
+    "document.published": _l("Document published"),
+    "document.version_added": _l("Language version added"),
+    "document.version_replaced": _l("Language version replaced"),
 }
 
 

@@ -40,6 +40,10 @@ class LiveData:
     payment_id: int  # a payment that is not voided
     paid_enrollment_id: int
     unpaid_enrollment_id: int  # left for the finance journey to pay
+    document_id: int
+    minutes_id: int
+    session_agenda_id: int
+    draft_id: int
     invitation_token: str
     reset_token: str
     people: dict[str, str]  # role -> sign-in name
@@ -63,6 +67,7 @@ def live(tmp_path_factory):
     app = create_app({
         **TEST_CONFIG,
         "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("browser-uploads")),
         "WTF_CSRF_ENABLED": True,
         "TESTING": False,
         "MAIL_BACKEND": "console",
@@ -93,14 +98,21 @@ def live(tmp_path_factory):
         reset_token = issue_token(member, TokenPurpose.PASSWORD_RESET, utcnow(),
                                   app.config["PASSWORD_RESET_LIFETIME"])
         db.session.commit()
+        from portal.documents.models import Document, DocumentKind, DocumentStatus
         from portal.meetings.models import Meeting
 
         meetings = db.session.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
+        documents = db.session.scalars(select(Document).order_by(Document.id)).all()
+        agendas = [d for d in documents if d.kind == DocumentKind.AGENDA]
         data = dict(
             meeting_id=meetings[1].id,
             past_meeting_id=meetings[0].id,
             full_meeting_id=meetings[2].id,
             journey_meeting_id=meetings[3].id,
+            document_id=agendas[0].id,
+            minutes_id=next(d.id for d in documents if d.kind == DocumentKind.MINUTES),
+            session_agenda_id=agendas[1].id,
+            draft_id=next(d.id for d in documents if d.status == DocumentStatus.DRAFT),
             member_id=member.id,
             **_stipend_ids(db),
             invitation_token=invitation.link.rsplit("/", 1)[1],

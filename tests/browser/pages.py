@@ -75,6 +75,20 @@ PAGES: dict[str, Page] = {
     "stipends.void": Page("void-payment", "/finance/payments/{payment_id}/void",
                           frozenset({FINANCE}), form={"reason": ""}),
     "stipends.tax_year": Page("tax-year", "/finance/tax-year", frozenset({FINANCE})),
+    "documents.materials": Page("materials", "/materials", SIGNED_IN, main=True),
+    "documents.document": Page("document", "/materials/{document_id}", SIGNED_IN, main=True),
+    "documents.new_document": Page("new-document", "/materials/new",
+                                   frozenset({FACILITATOR, ADMIN}),
+                                   form={"title": "", "body": "Notes to keep"}),
+    "documents.edit_document": Page("edit-document", "/materials/{document_id}/edit",
+                                    frozenset({FACILITATOR, ADMIN}), form={"title": ""}),
+    "documents.version": Page("document-version",
+                              "/materials/{session_agenda_id}/versions?language=ht",
+                              frozenset({FACILITATOR, ADMIN}),
+                              form={"title": "", "body": "Tradiksyon an"}),
+    "documents.translation_requests": Page("translation-requests",
+                                           "/materials/translation-requests",
+                                           frozenset({FACILITATOR, ADMIN})),
     "admin.people": Page("people", "/admin/people?q=a", frozenset({ADMIN})),
     "admin.add_person_page": Page("add-person", "/admin/people/new", frozenset({ADMIN}),
                                   form={"name": "", "email": "broken@"}),
@@ -96,6 +110,12 @@ EXTRA_PAGES = (
     Page("past-meeting", "/meetings/{past_meeting_id}", frozenset({MEMBER})),
     Page("past-roster", "/meetings/{past_meeting_id}/roster", frozenset({FACILITATOR, ADMIN})),
     Page("full-meeting", "/meetings/{full_meeting_id}", frozenset({MEMBER})),
+    Page("document-not-in-my-language", "/materials/{minutes_id}", frozenset({MEMBER})),
+    Page("document-out-of-date", "/materials/{session_agenda_id}?language=vi",
+         frozenset({MEMBER, FACILITATOR})),
+    Page("document-draft", "/materials/{draft_id}", frozenset({FACILITATOR, ADMIN})),
+    Page("materials-filtered", "/materials?meeting={past_meeting_id}&kind=minutes",
+         frozenset({MEMBER})),
 )
 
 NOT_PAGES = {
@@ -114,6 +134,9 @@ NOT_PAGES = {
     "stipends.tax_form": "a form (POST) on the ledger page",
     "stipends.ledger_csv": "a spreadsheet download",
     "stipends.tax_year_csv": "a spreadsheet download",
+    "documents.download": "a file download",
+    "documents.ask_for_translation": "a button (POST) on the document page",
+    "documents.publish": "a button (POST) on the document page",
 }
 
 
