@@ -74,6 +74,8 @@ def load_config(instance_path: str) -> dict:
         "ENROLLMENTS_PER_PAGE": 50,
         # Recording or voiding money asks for the password again after this long.
         "RECENT_SIGN_IN_MINUTES": int(os.environ.get("RECENT_SIGN_IN_MINUTES", "15")),
+        # Wrong passwords typed to confirm such a step before the session is ended.
+        "PASSWORD_CONFIRM_LIMIT": os.environ.get("PASSWORD_CONFIRM_LIMIT", "5 per 15 minutes"),
         # Yearly total paid to one person from which the payer must report it
         # (IRS Form 1099): {first year it applies: amount in cents}.
         "TAX_REPORTING_THRESHOLDS": parse_thresholds(

@@ -405,6 +405,21 @@ def test_voiding_after_the_window_asks_for_the_password_again(as_role, people, l
     assert payments()[0].is_voided
 
 
+def test_too_many_wrong_passwords_end_the_session(as_role, people, later):
+    finance = as_role("finance")
+    enrollment_id = enrollment_of(people["member"]).id
+    url = f"/finance/members/{enrollment_id}/payments/new"
+    data = {**payment_data(finance, enrollment_id), "step": "record", "password": "guess-1234"}
+    later(20)
+    for _ in range(5):
+        assert finance.post(url, data=data).status_code == 200
+    ended = finance.post(url, data=data)
+    assert ended.status_code == 302 and "/sign-in" in ended.location
+    assert "Too many tries" in finance.get("/sign-in").get_data(as_text=True)
+    assert finance.get("/finance").status_code == 302  # signed out
+    assert payments() == []
+
+
 # Tax forms and the overview ---------------------------------------------------------------
 
 def test_tax_form_status_changes_are_saved_and_audited(as_role, people):

@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app, session
+from limits import parse
 
 from portal.auth.models import User
+from portal.extensions import limiter
 
 _SESSION_KEY = "password_entered_at"
 
@@ -34,3 +36,10 @@ def confirm_password(user: User, password: str, now: datetime) -> bool:
         note_password_entered(now)
         return True
     return False
+
+
+def too_many_wrong_passwords(user: User) -> bool:
+    """Count one wrong confirmation; True once this person has passed the limit,
+    so someone at an unattended screen cannot keep guessing."""
+    limit = parse(current_app.config["PASSWORD_CONFIRM_LIMIT"])
+    return not limiter.limiter.hit(limit, "password-confirm", str(user.id))

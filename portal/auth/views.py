@@ -97,15 +97,24 @@ def sign_in():
     return render_template("auth/sign_in.html", form=form)
 
 
+def _too_many_tries_message() -> str:
+    return _("Too many tries to sign in. Wait 15 minutes, then try again, "
+             "or ask the program staff for help.")
+
+
+def sign_out_after_wrong_passwords():
+    """End the session of someone who typed a wrong password too often while signed in."""
+    logout_user()
+    _fresh_session()
+    flash(_too_many_tries_message(), "error")
+    return redirect(url_for("auth.sign_in"))
+
+
 def sign_in_throttled():
     """Shown instead of the form's answer after too many failed tries."""
     form = SignInForm()
     form.identifier.data = request.form.get("identifier", "")
-    form.add_error(
-        "password",
-        _("Too many tries to sign in. Wait 15 minutes, then try again, "
-          "or ask the program staff for help."),
-    )
+    form.add_error("password", _too_many_tries_message())
     return render_template("auth/sign_in.html", form=form), 429
 
 

@@ -18,7 +18,12 @@ from sqlalchemy import select
 
 from portal.access import keeps_own_csrf, roles_required, signed_in
 from portal.auth.models import Role
-from portal.auth.recent import confirm_password, password_entered_recently
+from portal.auth.recent import (
+    confirm_password,
+    password_entered_recently,
+    too_many_wrong_passwords,
+)
+from portal.auth.views import sign_out_after_wrong_passwords
 from portal.csv_export import ROWS_PER_FETCH, csv_download, decimal_amount
 from portal.db import db, paginate_rows, utcnow
 from portal.i18n import money
@@ -201,6 +206,8 @@ def record(enrollment_id: int):
     now = utcnow()
     if not password_entered_recently(now) and not confirm_password(
             current_user, form.password.data, now):
+        if too_many_wrong_passwords(current_user):
+            return sign_out_after_wrong_passwords()
         form.add_error("password", _("Enter your password. It did not match, or it was empty."))
         return _payment_page("stipends/payment_confirm.html", enrollment, form, today)
     try:
@@ -235,6 +242,8 @@ def void(payment_id: int):
     password_needed = not password_entered_recently(now)
     if form.validate_on_submit():
         if password_needed and not confirm_password(current_user, form.password.data, now):
+            if too_many_wrong_passwords(current_user):
+                return sign_out_after_wrong_passwords()
             form.add_error("password",
                            _("Enter your password. It did not match, or it was empty."))
         else:
