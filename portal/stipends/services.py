@@ -13,7 +13,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import Select, case, extract, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from portal.audit.services import record_event
 from portal.auth.models import User
@@ -96,9 +96,12 @@ def stipend_summary(enrollment: Enrollment, today: date) -> StipendSummary:
 
 
 def payments_of(enrollment: Enrollment) -> list[Payment]:
-    """Every payment of one enrollment, voided ones included, newest first."""
+    """Every payment of one enrollment, voided ones included, newest first, with who
+    recorded and voided each (one query however many staff that is)."""
     return list(db.session.scalars(
         select(Payment).where(Payment.enrollment_id == enrollment.id)
+        .options(joinedload(Payment.recorded_by).lazyload(User.role_grants),
+                 joinedload(Payment.voided_by).lazyload(User.role_grants))
         .order_by(Payment.paid_on.desc(), Payment.id.desc())
     ))
 
@@ -264,7 +267,8 @@ def _attended_by_user(program: Program):
 
 def finance_overview(program: Program, today: date, *, show: str = OverviewFilter.ALL,
                      sort: str = OverviewSort.OWED) -> Select:
-    """One row per enrollment: (Enrollment, User, paid, remaining, owed now, meetings attended).
+    """One row per enrollment: (Enrollment, member's name, paid, remaining, owed now,
+    meetings attended).
 
     Everything is worked out in one query so a page of it costs the same
     whether the program has ten members or ten thousand.
@@ -278,7 +282,7 @@ def finance_overview(program: Program, today: date, *, show: str = OverviewFilte
                    else_=due)
     owed_col = case((due_col - paid_col > 0, due_col - paid_col), else_=0)
     query = (
-        select(Enrollment, User, paid_col.label("paid"), remaining_col.label("remaining"),
+        select(Enrollment, User.name, paid_col.label("paid"), remaining_col.label("remaining"),
                owed_col.label("owed"), func.coalesce(attended.c.attended, 0).label("attended"))
         .join(User, User.id == Enrollment.user_id)
         .outerjoin(paid, paid.c.enrollment_id == Enrollment.id)

@@ -15,9 +15,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.access import keeps_own_csrf, roles_required, signed_in
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.auth.recent import (
     confirm_password,
     password_entered_recently,
@@ -73,7 +74,8 @@ def _sort_labels() -> dict[str, str]:
 
 
 def get_enrollment(enrollment_id: int) -> Enrollment:
-    enrollment = db.session.get(Enrollment, enrollment_id)
+    enrollment = db.session.get(Enrollment, enrollment_id, options=[
+        joinedload(Enrollment.user).lazyload(User.role_grants), joinedload(Enrollment.program)])
     if enrollment is None:
         abort(404)
     return enrollment
@@ -96,9 +98,10 @@ def _finance_program() -> Program:
     return program
 
 
-def _program_choices() -> list[Program]:
-    return list(db.session.scalars(select(Program).order_by(Program.season_start.desc(),
-                                                            Program.id)))
+def _program_choices() -> list:
+    """(id, name) of every program, newest season first, for the program switcher."""
+    return db.session.execute(select(Program.id, Program.name).order_by(
+        Program.season_start.desc(), Program.id)).all()
 
 
 # --- Members ---------------------------------------------------------------------------------
