@@ -9,6 +9,8 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from flask_babel import force_locale, gettext
+from markupsafe import escape
 from sqlalchemy import event, func, select
 
 from portal.audit.models import AuditEvent
@@ -35,6 +37,14 @@ from portal.outbox.models import OutboxMessage
 from portal.programs.models import Enrollment, EnrollmentStatus, Program
 from tests.conftest import make_person, sign_in
 from tests.sample_files import png, upload
+
+
+def said(data_app, language: str, message: str) -> str:
+    """What a reader of `language` sees of `message` in a page: its translation, escaped,
+    up to its first placeholder."""
+    with data_app.test_request_context(), force_locale(language):
+        text = gettext(message, date="\x00")
+    return str(escape(text.split("\x00")[0]))
 
 
 def make_meeting(program, actor, *, days=7, title="Design session"):
@@ -184,21 +194,25 @@ def test_missing_language_shows_the_original_a_notice_and_one_request_button(app
                      page)
 
 
-def test_asking_twice_does_not_duplicate_the_request(app, program, people, document):
+def test_asking_twice_does_not_duplicate_the_request(app, data_app, program, people,
+                                                    document):
     reader = make_person(program, Role.MEMBER, name="Lan Reader", language="vi")
     client = app.test_client()
     sign_in(client, reader)
     first = client.post(f"/materials/{document.id}/translation-requests",
                         data={"language": "vi"}, follow_redirects=True)
-    assert "We asked for a translation" in first.get_data(as_text=True)
+    assert said(data_app, "vi", "Thank you. We asked for a translation and will email you "
+                "when it is ready.") in first.get_data(as_text=True)
     second = client.post(f"/materials/{document.id}/translation-requests",
                          data={"language": "vi"}, follow_redirects=True)
     text = second.get_data(as_text=True)
-    assert "You already asked for this translation" in text
+    assert said(data_app, "vi", "You already asked for this translation, so there is nothing "
+                "more to do. We will email you when it is ready.") in text
     assert db.session.scalar(select(func.count(TranslationRequest.id))) == 1
     # The page now says it was asked for, instead of offering the button again.
     page = client.get(f"/materials/{document.id}").get_data(as_text=True)
-    assert "You asked for a translation on" in page
+    assert said(data_app, "vi", "You asked for a translation on %(date)s. We will email you "
+                "when it is ready.") in page
     assert "/translation-requests" not in page
 
 
@@ -297,32 +311,38 @@ def test_adding_the_version_closes_requests_and_emails_each_asker_in_their_langu
 
 # Out of date -------------------------------------------------------------------------
 
-def test_a_translation_older_than_the_original_says_so_until_updated(as_role, people,
-                                                                    document):
+def test_a_translation_older_than_the_original_says_so_until_updated(data_app, as_role,
+                                                                    people, document):
     facilitator = people["facilitator"]
     reader = as_role("member_es")
-    assert "may be out of date" not in reader.get(f"/materials/{document.id}").get_data(
-        as_text=True)
+    notice = said(data_app, "es", "This translation may be out of date: the original was "
+                  "changed on %(date)s, after this was written.")
+    label = said(data_app, "es", "may be out of date")
+    assert notice and label and notice != label
+
+    def reader_sees(path):
+        return reader.get(path).get_data(as_text=True)
+
+    assert notice not in reader_sees(f"/materials/{document.id}")
     # Changing only the kind is not a change to the text.
     update_document(facilitator, document, kind=DocumentKind.HANDOUT, meeting=None,
                     content=VersionContent(document.original.title, document.original.body),
                     now=utcnow() + timedelta(minutes=1))
     db.session.commit()
-    assert "may be out of date" not in reader.get(f"/materials/{document.id}").get_data(
-        as_text=True)
+    assert notice not in reader_sees(f"/materials/{document.id}")
+    assert label not in reader_sees("/materials")
     update_document(facilitator, document, kind=DocumentKind.HANDOUT, meeting=None,
                     content=VersionContent(document.original.title, "New text."),
                     now=utcnow() + timedelta(minutes=2))
     db.session.commit()
-    page = reader.get(f"/materials/{document.id}").get_data(as_text=True)
-    assert "This translation may be out of date" in page
-    assert "may be out of date" in reader.get("/materials").get_data(as_text=True)
+    assert notice in reader_sees(f"/materials/{document.id}")
+    assert label in reader_sees("/materials")
     staff_page = as_role("facilitator").get(f"/materials/{document.id}").get_data(as_text=True)
     assert "May be out of date" in staff_page
     add_version(document, facilitator, "es", "Historia, al día", "Texto nuevo.",
                 now=utcnow() + timedelta(minutes=3))
-    page = reader.get(f"/materials/{document.id}").get_data(as_text=True)
-    assert "may be out of date" not in page and "Historia, al día" in page
+    page = reader_sees(f"/materials/{document.id}")
+    assert notice not in page and label not in page and "Historia, al día" in page
 
 
 # Writing and publishing ----------------------------------------------------------------
