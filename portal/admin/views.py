@@ -24,7 +24,7 @@ from portal.auth.models import Role, User
 from portal.auth.services import PersonRuleError
 from portal.db import db, utcnow
 from portal.outbox.models import OutboxMessage
-from portal.programs.current import current_program
+from portal.programs.current import current_program_or_404
 from portal.programs.services import PlannedInstallment, ProgramRuleError, update_program_settings
 from portal.web import page_number
 
@@ -72,13 +72,6 @@ def get_person(user_id: int) -> User:
     return user
 
 
-def require_program():
-    program = current_program()
-    if program is None:
-        abort(404)
-    return program
-
-
 @bp.route("/people")
 @roles_required(Role.ADMIN)
 def people():
@@ -122,7 +115,7 @@ def add_person_page():
         try:
             invitation = add_person(
                 current_user._get_current_object(),
-                require_program(),
+                current_program_or_404(),
                 **_person_details(form),
                 now=utcnow(),
                 invitation_lifetime=current_app.config["INVITATION_LIFETIME"],
@@ -158,7 +151,7 @@ def person(user_id: int):
             update_person(
                 current_user._get_current_object(),
                 user,
-                require_program(),
+                current_program_or_404(),
                 **_person_details(form),
             )
         except PersonRuleError as error:
@@ -177,8 +170,8 @@ def resend_invitation(user_id: int):
     user = get_person(user_id)
     if not user.active:
         abort(404)
-    invitation = invite(current_user._get_current_object(), user, require_program(), now=utcnow(),
-                        lifetime=current_app.config["INVITATION_LIFETIME"])
+    invitation = invite(current_user._get_current_object(), user, current_program_or_404(),
+                        now=utcnow(), lifetime=current_app.config["INVITATION_LIFETIME"])
     db.session.commit()
     return _after_invitation(invitation)
 
@@ -215,7 +208,7 @@ def _set_active(user_id: int, active: bool):
 @roles_required(Role.ADMIN)
 @keeps_own_csrf
 def program_settings():
-    program = require_program()
+    program = current_program_or_404()
     form = ProgramForm()
     choices = list(TIMEZONES)
     if program.timezone not in choices:

@@ -47,7 +47,7 @@ from portal.documents.services import (
 )
 from portal.i18n import LANGUAGE_BY_CODE, current_language
 from portal.meetings.models import Meeting
-from portal.programs.current import current_program
+from portal.programs.current import current_program_or_404
 
 bp = Blueprint("documents", __name__)
 bp.add_app_template_global(LANGUAGE_BY_CODE, "LANGUAGE_BY_CODE")
@@ -88,13 +88,6 @@ def get_document(document_id: int) -> Document:
     return document
 
 
-def _program_or_404():
-    program = current_program()
-    if program is None:
-        abort(404)
-    return program
-
-
 def _meeting_choices(program, language: str) -> list[tuple[str, str]]:
     """Every meeting of the program, newest first, by date and title."""
     meetings = db.session.scalars(select(Meeting).where(Meeting.program_id == program.id)
@@ -110,7 +103,7 @@ def _meeting_choices(program, language: str) -> list[tuple[str, str]]:
 @bp.route("/materials")
 @signed_in
 def materials():
-    program = _program_or_404()
+    program = current_program_or_404()
     language = current_language().code
     form = MaterialsFilterForm(request.args)
     form.meeting.choices = [("", _("All meetings"))] + _meeting_choices(program, language)[1:]
@@ -242,7 +235,7 @@ def _meeting_from(form, program) -> Meeting | None:
 @roles_required(*EDITORS)
 @keeps_own_csrf
 def new_document():
-    program = _program_or_404()
+    program = current_program_or_404()
     form = DocumentForm()
     form.meeting.choices = _meeting_choices(program, current_language().code)
     if request.method == "GET":
@@ -350,6 +343,6 @@ def publish(document_id: int):
 @bp.route("/materials/translation-requests")
 @roles_required(*EDITORS)
 def translation_requests():
-    program = _program_or_404()
+    program = current_program_or_404()
     return render_template("documents/translation_requests.html",
                            groups=open_requests(program))

@@ -67,7 +67,7 @@ from portal.meetings.services import (
     set_meeting_text,
     update_meeting,
 )
-from portal.programs.current import current_program
+from portal.programs.current import current_program_or_404
 from portal.programs.services import program_for
 
 bp = Blueprint("meetings", __name__)
@@ -86,13 +86,6 @@ def get_meeting(meeting_id: int, check_member: bool = True) -> Meeting:
     ):
         abort(404)
     return meeting
-
-
-def _program_or_404():
-    program = current_program()
-    if program is None:
-        abort(404)
-    return program
 
 
 @bp.app_template_global()
@@ -126,7 +119,7 @@ def _my_answers(meetings: list[Meeting]) -> dict[int, Rsvp]:
 @bp.route("/calendar")
 @signed_in
 def calendar():
-    program = _program_or_404()
+    program = current_program_or_404()
     now = utcnow()
     meetings = db.session.scalars(
         select(Meeting).where(Meeting.program_id == program.id).order_by(Meeting.starts_at)
@@ -291,7 +284,7 @@ def _details_from(form, day: date, program) -> MeetingDetails:
 @roles_required(*STAFF)
 @keeps_own_csrf
 def new_meeting():
-    program = _program_or_404()
+    program = current_program_or_404()
     form = MeetingForm()
     if request.method == "GET":
         form.language.data = current_language().code
@@ -325,7 +318,7 @@ def _parse_skip_days(text: str | None) -> set[date] | None:
 @roles_required(*STAFF)
 @keeps_own_csrf
 def new_series():
-    program = _program_or_404()
+    program = current_program_or_404()
     form = SeriesForm()
     if request.method == "GET":
         form.language.data = current_language().code

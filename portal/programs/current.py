@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, has_request_context
+from flask import abort, g, has_request_context
 from flask_login import current_user
 
 from portal.programs.models import Program
@@ -15,3 +15,11 @@ def current_program() -> Program | None:
         user = current_user._get_current_object() if has_request_context() else None
         g.program = program_for(user)
     return g.program
+
+
+def current_program_or_404() -> Program:
+    """The current program, for pages that mean nothing without one."""
+    program = current_program()
+    if program is None:
+        abort(404)
+    return program

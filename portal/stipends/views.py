@@ -28,7 +28,7 @@ from portal.auth.views import sign_out_after_wrong_passwords
 from portal.csv_export import ROWS_PER_FETCH, csv_download, decimal_amount
 from portal.db import db, paginate_rows, utcnow
 from portal.i18n import money
-from portal.programs.current import current_program
+from portal.programs.current import current_program, current_program_or_404
 from portal.programs.models import Enrollment, Program, TaxFormStatus
 from portal.stipends.forms import PaymentForm, TaxFormForm, VoidForm
 from portal.stipends.labels import METHOD_LABELS, TAX_FORM_LABELS
@@ -91,11 +91,9 @@ def get_payment(payment_id: int) -> Payment:
 def _finance_program() -> Program:
     """The program named in ?program=, or the current one."""
     requested = request.args.get("program", "")
-    program = (db.session.get(Program, int(requested))
-               if requested.isdigit() and len(requested) < 10 else current_program())
-    if program is None:
-        abort(404)
-    return program
+    if not (requested.isdigit() and len(requested) < 10):
+        return current_program_or_404()
+    return db.get_or_404(Program, int(requested))
 
 
 def _program_choices() -> list:
