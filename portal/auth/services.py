@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from portal.auth.models import AccountToken, TokenPurpose, User, hash_token
 from portal.db import db
+from portal.rules import RuleError
 
 
 class InvalidLink(Exception):
@@ -26,13 +27,8 @@ class PasswordRejected(ValueError):
         self.field = field
 
 
-class PersonRuleError(ValueError):
+class PersonRuleError(RuleError):
     """A change to a person that breaks a rule; `field` names the form field."""
-
-    def __init__(self, field: str, message):
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 def check_sign_in_names_free(user: User | None, email: str | None, username: str | None) -> None:

@@ -30,18 +30,14 @@ from portal.meetings.models import Meeting
 from portal.meetings.services import is_program_member, program_members
 from portal.outbox.services import external_url, queue_email
 from portal.programs.models import Program
+from portal.rules import RuleError
 
 EDITORS = (Role.FACILITATOR, Role.ADMIN)
 MEETING_KINDS = (DocumentKind.AGENDA, DocumentKind.MINUTES)
 
 
-class DocumentRuleError(ValueError):
+class DocumentRuleError(RuleError):
     """A document or version that breaks a rule; `field` names the form field."""
-
-    def __init__(self, field_name: str, message):
-        super().__init__(str(message))
-        self.field = field_name
-        self.message = message
 
 
 class TranslationExists(Exception):

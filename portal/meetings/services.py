@@ -27,15 +27,11 @@ from portal.meetings.models import (
 )
 from portal.outbox.services import external_url, queue_email
 from portal.programs.models import Enrollment, EnrollmentStatus, Program
+from portal.rules import RuleError
 
 
-class MeetingRuleError(ValueError):
+class MeetingRuleError(RuleError):
     """A meeting or an answer that breaks a rule; `field` names the form field."""
-
-    def __init__(self, field_name: str, message):
-        super().__init__(str(message))
-        self.field = field_name
-        self.message = message
 
 
 class SeatsFull(Exception):

@@ -12,15 +12,11 @@ from portal.audit.services import record_event
 from portal.auth.models import User
 from portal.db import db
 from portal.programs.models import Enrollment, EnrollmentStatus, Installment, Program
+from portal.rules import RuleError
 
 
-class ProgramRuleError(ValueError):
+class ProgramRuleError(RuleError):
     """A change to a program that would break one of its rules."""
-
-    def __init__(self, field: str, message):
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

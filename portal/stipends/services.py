@@ -22,6 +22,7 @@ from portal.i18n import money
 from portal.meetings.models import Attendance, AttendanceStatus, Meeting
 from portal.outbox.services import external_url, queue_email
 from portal.programs.models import Enrollment, Installment, Program, TaxFormStatus
+from portal.rules import RuleError
 from portal.stipends.labels import METHOD_LABELS
 from portal.stipends.models import Payment, PaymentMethod
 
@@ -30,13 +31,8 @@ EARLIEST_PAYMENT_DAY = date(2000, 1, 1)
 SUBMISSION_KEY_BYTES = 24
 
 
-class PaymentRuleError(ValueError):
+class PaymentRuleError(RuleError):
     """A payment or void that would break a money rule; `field` names the form field."""
-
-    def __init__(self, field: str, message):
-        super().__init__(message)  # kept lazy: it is shown in the reader's language
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
