@@ -52,6 +52,15 @@ class StipendSummary:
     def owed_now_cents(self) -> int:
         return max(0, min(self.due_to_date_cents, self.total_cents) - self.paid_cents)
 
+    @property
+    def suggested_payment_cents(self) -> int | None:
+        """What the next payment would usually be: what is due now, else the next installment."""
+        if self.owed_now_cents:
+            return self.owed_now_cents
+        if self.next_installment is not None:
+            return min(self.next_installment.amount_cents, self.remaining_cents)
+        return None
+
 
 def new_submission_key() -> str:
     """A random key for one filled-in payment form."""

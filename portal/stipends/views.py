@@ -151,25 +151,15 @@ def ledger(enrollment_id: int):
                            tax_form=tax_form, tax_form_labels=TAX_FORM_LABELS)
 
 
-def _suggested_amount(enrollment: Enrollment, today) -> int | None:
-    summary = stipend_summary(enrollment, today)
-    if summary.owed_now_cents:
-        return summary.owed_now_cents
-    if summary.next_installment is not None:
-        return min(summary.next_installment.amount_cents, summary.remaining_cents)
-    return None
-
-
 def _has_usable_key(form: PaymentForm) -> bool:
     key = form.submission_key.data or ""
     return 16 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum()
 
 
-def _payment_page(template: str, enrollment: Enrollment, form: PaymentForm, today):
+def _payment_page(template: str, enrollment: Enrollment, form: PaymentForm, summary):
     return render_template(
-        template, enrollment=enrollment, form=form,
-        summary=stipend_summary(enrollment, today), method_labels=METHOD_LABELS,
-        password_needed=not password_entered_recently(utcnow()))
+        template, enrollment=enrollment, form=form, summary=summary,
+        method_labels=METHOD_LABELS, password_needed=not password_entered_recently(utcnow()))
 
 
 @bp.route("/finance/members/<int:enrollment_id>/payments/new", methods=["GET", "POST"])
@@ -180,29 +170,33 @@ def record(enrollment_id: int):
     enrollment = get_enrollment(enrollment_id)
     today = enrollment.program.local_today(utcnow())
     form = PaymentForm()
+    step = request.form.get("step", "review")
+    # The record step reads the total under the row lock instead, in record_payment.
+    summary = stipend_summary(enrollment, today) if step != "record" else None
     if request.method == "GET":
         form.submission_key.data = new_submission_key()
         form.paid_on.data = today
         form.method.data = PaymentMethod.CHECK.value
-        form.amount.data = _suggested_amount(enrollment, today)
-        return _payment_page("stipends/payment_form.html", enrollment, form, today)
+        form.amount.data = summary.suggested_payment_cents
+        return _payment_page("stipends/payment_form.html", enrollment, form, summary)
 
-    step = request.form.get("step", "review")
     if not _has_usable_key(form):
         form.submission_key.data = new_submission_key()
     if not form.validate() or step == "change":
-        return _payment_page("stipends/payment_form.html", enrollment, form, today)
+        return _payment_page("stipends/payment_form.html", enrollment, form,
+                             summary or stipend_summary(enrollment, today))
     details = PaymentDetails(
         amount_cents=form.amount.data, paid_on=form.paid_on.data,
         method=PaymentMethod(form.method.data), reference=form.reference.data,
         note=form.note.data)
     if step != "record":
         try:
-            check_payment(enrollment, details.amount_cents, details.paid_on, today)
+            check_payment(enrollment, details.amount_cents, details.paid_on, today,
+                          already_paid=summary.paid_cents)
         except PaymentRuleError as error:
             form.add_error(error.field, error.message)
-            return _payment_page("stipends/payment_form.html", enrollment, form, today)
-        return _payment_page("stipends/payment_confirm.html", enrollment, form, today)
+            return _payment_page("stipends/payment_form.html", enrollment, form, summary)
+        return _payment_page("stipends/payment_confirm.html", enrollment, form, summary)
 
     now = utcnow()
     if not password_entered_recently(now) and not confirm_password(
@@ -210,14 +204,16 @@ def record(enrollment_id: int):
         if too_many_wrong_passwords(current_user):
             return sign_out_after_wrong_passwords()
         form.add_error("password", _("Enter your password. It did not match, or it was empty."))
-        return _payment_page("stipends/payment_confirm.html", enrollment, form, today)
+        return _payment_page("stipends/payment_confirm.html", enrollment, form,
+                             stipend_summary(enrollment, today))
     try:
         payment, is_new = record_payment(current_user._get_current_object(), enrollment, details,
                                          submission_key=form.submission_key.data, today=today)
     except PaymentRuleError as error:
         db.session.rollback()
         form.add_error(error.field, error.message)
-        return _payment_page("stipends/payment_form.html", enrollment, form, today)
+        return _payment_page("stipends/payment_form.html", enrollment, form,
+                             stipend_summary(enrollment, today))
     db.session.commit()
     if is_new:
         flash(_("Recorded: %(amount)s paid to %(name)s.",
