@@ -222,6 +222,21 @@ def _apply_rule_error(form, error: DocumentRuleError) -> None:
                                  "has a problem."))
 
 
+def _save(form, change) -> tuple[bool, object]:
+    """Run a change from a document form and commit it: (True, its result), or
+    (False, None) with the problem put on the form and nothing stored."""
+    try:
+        result = change()
+    except files.UploadRefused:  # the form already says why
+        db.session.rollback()
+        return False, None
+    except DocumentRuleError as error:
+        _apply_rule_error(form, error)
+        return False, None
+    db.session.commit()
+    return True, result
+
+
 def _meeting_from(form, program) -> Meeting | None:
     if not form.meeting.data:
         return None
@@ -244,17 +259,11 @@ def new_document():
         form.kind.data = kind if kind in DocumentKind._value2member_map_ else None
         form.meeting.data = request.args.get("meeting_id", "")
     if form.validate_on_submit():
-        try:
-            document = create_document(
-                current_user._get_current_object(), program,
-                kind=DocumentKind(form.kind.data), meeting=_meeting_from(form, program),
-                language=form.language.data, content=_content_from(form), now=utcnow())
-        except files.UploadRefused:
-            db.session.rollback()
-        except DocumentRuleError as error:
-            _apply_rule_error(form, error)
-        else:
-            db.session.commit()
+        saved, document = _save(form, lambda: create_document(
+            current_user._get_current_object(), program,
+            kind=DocumentKind(form.kind.data), meeting=_meeting_from(form, program),
+            language=form.language.data, content=_content_from(form), now=utcnow()))
+        if saved:
             flash(_("The draft is saved. Only staff can see it until you publish it."),
                   "success")
             return redirect(url_for("documents.document", document_id=document.id))
@@ -276,17 +285,11 @@ def edit_document(document_id: int):
         form.language.data = original.language
         form.title.data, form.body.data = original.title, original.body
     if form.validate_on_submit():
-        try:
-            update_document(
-                current_user._get_current_object(), document,
-                kind=DocumentKind(form.kind.data), meeting=_meeting_from(form, document.program),
-                content=_content_from(form), now=utcnow())
-        except files.UploadRefused:
-            db.session.rollback()
-        except DocumentRuleError as error:
-            _apply_rule_error(form, error)
-        else:
-            db.session.commit()
+        saved = _save(form, lambda: update_document(
+            current_user._get_current_object(), document,
+            kind=DocumentKind(form.kind.data), meeting=_meeting_from(form, document.program),
+            content=_content_from(form), now=utcnow()))[0]
+        if saved:
             flash(_("The changes are saved."), "success")
             return redirect(url_for("documents.document", document_id=document.id))
     return render_template("documents/document_form.html", form=form, document=document,
@@ -312,19 +315,15 @@ def version(document_id: int):
     else:
         existing = document.version_in(form.language.data or "")
     if form.validate_on_submit():
-        try:
-            saved, closed = set_version(current_user._get_current_object(), document,
-                                        form.language.data, _content_from(form), utcnow())
-        except files.UploadRefused:
-            db.session.rollback()
-        except DocumentRuleError as error:
-            _apply_rule_error(form, error)
-        else:
-            db.session.commit()
+        saved, result = _save(form, lambda: set_version(
+            current_user._get_current_object(), document, form.language.data,
+            _content_from(form), utcnow()))
+        if saved:
+            version, closed = result
             flash(_("The version is saved.") + (" " + _(
                 "Everyone who asked for it will get an email.") if closed else ""), "success")
             return redirect(url_for("documents.document", document_id=document.id,
-                                    language=saved.language))
+                                    language=version.language))
     return render_template("documents/version_form.html", form=form, document=document,
                            original=original, version=existing)
 
