@@ -157,4 +157,4 @@ def compile_catalogs(translations_dir) -> None:
 
 def language_context() -> dict:
     language = current_language()
-    return {"LANGUAGES": LANGUAGES, "current_language": language, "money": money}
+    return {"LANGUAGES": LANGUAGES, "current_language": language}

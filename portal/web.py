@@ -133,8 +133,7 @@ def register_request_hooks(app: Flask) -> None:
 
     app.jinja_env.globals["form_problems"] = form_problems
     app.jinja_env.globals["current_path"] = current_path
-    app.jinja_env.filters["money"] = money
-    app.jinja_env.globals["money"] = money  # emails rendered outside a request use it too
+    app.jinja_env.globals["money"] = money  # also in emails rendered outside a request
     app.jinja_env.filters["month_name"] = month_name
     app.jinja_env.globals["interpretation_name"] = interpretation_name
     app.jinja_env.filters["date"] = format_date
