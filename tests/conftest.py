@@ -12,7 +12,7 @@ import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from portal import create_app
 from portal.auth.models import Role, RoleGrant, User
@@ -200,3 +200,21 @@ def as_role(app, people):
         return client
 
     return signed_in_client
+
+
+def queries_for(app, client, path: str) -> int:
+    """How many SQL statements the portal runs to answer one request."""
+    count = 0
+
+    def counter(*args):
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine = db.engine  # the engine the requests use, not the test's own
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return count

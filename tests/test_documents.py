@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from flask_babel import force_locale, gettext
 from markupsafe import escape
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
@@ -35,7 +35,7 @@ from portal.meetings.models import MeetingFormat
 from portal.meetings.services import MeetingDetails, create_meeting
 from portal.outbox.models import OutboxMessage
 from portal.programs.models import Enrollment, EnrollmentStatus, Program
-from tests.conftest import make_person, sign_in
+from tests.conftest import make_person, queries_for, sign_in
 from tests.sample_files import png, upload
 
 
@@ -515,23 +515,11 @@ def test_materials_page_makes_the_same_number_of_queries_for_many_documents(
                                      meeting=meeting, title=f"Agenda {n}")
             add_version(document, facilitator, "es", f"Orden {n}")
 
-    def queries_for_page(client):
-        counted = []
-        with app.app_context():
-            target = db.engine
-        listener = lambda *args: counted.append(1)  # noqa: E731
-        event.listen(target, "before_cursor_execute", listener)
-        try:
-            assert client.get("/materials").status_code == 200
-        finally:
-            event.remove(target, "before_cursor_execute", listener)
-        return len(counted)
-
     client = as_role("member")
     add(2)
-    few = queries_for_page(client)
+    few = queries_for(app, client, "/materials")
     add(12)
-    many = queries_for_page(client)
+    many = queries_for(app, client, "/materials")
     assert many == few, (few, many)
     assert few > 5
 

@@ -11,7 +11,7 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
@@ -30,7 +30,7 @@ from portal.stipends.services import (
     stipend_summary,
     void_payment,
 )
-from tests.conftest import PASSWORD, make_person, sign_in
+from tests.conftest import PASSWORD, make_person, queries_for, sign_in
 
 TODAY = date(2026, 11, 23)
 
@@ -461,24 +461,6 @@ def test_overview_shows_what_is_due_and_filters_and_sorts_by_it(program, people)
     assert "Cy" not in names(show="tax_form")
     assert names(sort="name")[:3] == ["Ana", "Bo", "Cy"]
     assert names(sort="remaining")[-1] == "Bo"
-
-
-def queries_for(app, client, path: str) -> int:
-    """How many SQL statements the portal runs to answer one request."""
-    count = 0
-
-    def counter(*args):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine  # the engine the requests use, not the test's own
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return count
 
 
 def test_finance_and_member_pages_make_the_same_few_queries_for_more_payments(
