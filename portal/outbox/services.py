@@ -10,11 +10,14 @@ from email.utils import make_msgid
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.auth.models import User
 from portal.db import db, utcnow
 from portal.outbox.models import OutboxMessage, OutboxStatus
+
+# How long a send run holds a message it is sending before another run may take it.
+SEND_CLAIM = timedelta(minutes=10)
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -87,10 +90,21 @@ def send_queued_messages(now: datetime | None = None, limit: int = 200) -> tuple
     ).all()
     sent = failed = 0
     for message_id in ids:
-        message = db.session.get(OutboxMessage, message_id, with_for_update={"skip_locked": True})
-        if message is None or message.status != OutboxStatus.QUEUED:
+        # Claim the message in its own committed change first, so a second run started
+        # meanwhile (cron, overlapping) skips it, on SQLite too. A run that dies after
+        # this leaves it queued, to be tried again once the claim runs out.
+        claimed = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id,
+                   OutboxMessage.status == OutboxStatus.QUEUED,
+                   OutboxMessage.next_attempt_at <= now)
+            .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + SEND_CLAIM)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if not claimed:
             continue
-        message.attempts += 1
+        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
         try:
             _deliver(_build_email(message))
         except (OSError, smtplib.SMTPException) as error:
