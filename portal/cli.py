@@ -24,6 +24,27 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(sign_in_table())
 
+    @seed.command("city")
+    @click.option("--scale", default=1.0, show_default=True, type=float,
+                  help="1.0 = 50 programs, 5,000 members, 250,000 answers, 100,000 payments.")
+    @click.option("--seed", "seed_value", default=7, show_default=True, type=int,
+                  help="The same seed makes the same data.")
+    def seed_city_command(scale: float, seed_value: int):
+        """Fill an empty database with a city-scale data set, for measuring speed."""
+        from portal.city_data import CityDataError, build_city, sign_in_examples
+        from portal.demo import DEMO_PASSWORD
+
+        try:
+            summary = build_city(scale, seed_value, report=click.echo)
+        except CityDataError as error:
+            raise click.ClickException(str(error)) from error
+        for table, count in summary.counts.items():
+            click.echo(f"{table:<20} {count:>9,}")
+        click.echo(f"built in {summary.seconds:.1f} s")
+        for role, name in sign_in_examples():
+            click.echo(f"{role:<12} {name}")
+        click.echo(f"Password for everyone: {DEMO_PASSWORD}")
+
     @app.cli.group()
     def meetings():
         """Meetings."""
