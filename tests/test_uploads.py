@@ -96,6 +96,9 @@ def test_file_names_never_reach_the_disk(as_role, people, upload_folder, name, s
 
 @pytest.mark.parametrize(("name", "shown"), [
     ("..\\..\\windows\\agenda.pdf", "agenda.pdf"),
+    ("invoice\u202egpj.exe", "invoicegpj.pdf"),
+    ("\u2067agenda\u2069 \u200fone.pdf", "agenda one.pdf"),
+    ("agenda\r\nContent-Type: text/html.pdf", "html.pdf"),
     ("C:\\Users\\rosa\\Desktop\\notes.docx", "notes.pdf"),
     ("", "document.pdf"),
     ("....", "document.pdf"),
@@ -178,3 +181,124 @@ def test_a_file_stored_for_a_change_that_is_rolled_back_is_removed(program, peop
     assert stored.exists()
     db.session.rollback()
     assert not stored.exists()
+
+
+# --- Files that lie about what they are, and names that try to leave the folder --------------
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>'
+HTML_WITH_BOM = b"\xef\xbb\xbf<!DOCTYPE html><html><script>alert(1)</script></html>"
+
+
+@pytest.mark.parametrize(("data", "name"), [
+    (SVG, "agenda.pdf"), (HTML_WITH_BOM, "agenda.pdf"), (b"MZ\x90\x00\x03 program", "agenda.pdf"),
+    (SVG, "map.png"), (b"GIF89a<script>alert(1)</script>", "map.jpg"),
+    (b" %PDF-1.4 not really", "notes.pdf"), (b"<?xml version='1.0'?>" + SVG, "notes.docx"),
+])
+def test_markup_and_programs_behind_an_accepted_name_are_refused(as_role, people, upload_folder,
+                                                                  data, name):
+    before = set(os.listdir(upload_folder))
+    response = post_new(as_role("facilitator"), data, name)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "This file is not a PDF, Word (DOCX), OpenDocument text (ODT), PNG or JPEG" in page
+    assert 'value="Map to City Hall"' in page and "Take the Orange Line to State." in page
+    assert set(os.listdir(upload_folder)) == before
+    assert db.session.scalars(select(Document)).all() == []
+
+
+@pytest.mark.parametrize(("data", "kind", "mimetype"), [
+    (sample_files.png() + b"<html><script>alert(1)</script></html>", "png", "image/png"),
+    (sample_files.JPEG[:4] + b"<html><body onload=alert(1)>", "jpeg", "image/jpeg"),
+    (b"%PDF-1.4\n<html><script>alert(1)</script>", "pdf", "application/pdf"),
+])
+def test_a_polyglot_is_only_ever_sent_as_the_kind_it_starts_as(as_role, people, data, kind,
+                                                                mimetype):
+    client = as_role("facilitator")
+    response = post_new(client, data, "page.html")
+    assert response.status_code == 302
+    document = db.session.scalars(select(Document)).one()
+    assert document.original.file_type == kind
+    assert not document.original.file_name.endswith(".html")
+    download = client.get(f"/materials/{document.id}/files/en")
+    assert download.status_code == 200 and download.data == data
+    # A browser never renders it as a page: its own type, no sniffing, saved not shown.
+    assert download.headers["Content-Type"] == mimetype
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert "script-src 'self'" in download.headers["Content-Security-Policy"]
+
+
+TRICKY_NAMES = [
+    "../../etc/passwd",
+    "..\\..\\x.pdf",
+    "/etc/passwd",
+    "C:\\Windows\\System32\\drivers\\etc\\hosts.pdf",
+    "\\\\server\\share\\agenda.pdf",
+    "agenda.pdf\x00.html",
+    "\x00",
+    "a" * 5000 + ".pdf",
+    "agenda\nSecond line.pdf",
+    "agenda\r\nContent-Type: text/html\r\n\r\n<script>alert(1)</script>.pdf",
+    'agenda"; filename="evil.html',
+    "invoice\u202egpj.pdf",
+    "agenda%0ASecond line.pdf",  # how browsers send a line break in a name
+    "agenda%0D%0AContent-Type: text/html.pdf",
+    "~/.ssh/authorized_keys",
+    "%2e%2e%2fagenda.pdf",
+]
+
+
+def _everything_under(folder: Path) -> set[str]:
+    return {str(path.relative_to(folder)) for path in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("name", TRICKY_NAMES)
+def test_tricky_file_names_are_neutralised(as_role, people, upload_folder, name):
+    uploads = Path(upload_folder)
+    around = uploads.parent
+    before_around, before = _everything_under(around), set(os.listdir(uploads))
+    client = as_role("facilitator")
+    response = post_new(client, sample_files.PDF, name)
+    assert response.status_code in (200, 302)
+    added = set(os.listdir(uploads)) - before
+    assert _everything_under(around) - before_around == {
+        str((uploads / key).relative_to(around)) for key in added}
+    if response.status_code == 200:  # refused: what was typed is still there
+        page = response.get_data(as_text=True)
+        assert 'value="Map to City Hall"' in page and added == set()
+        return
+    version = db.session.scalars(select(DocumentVersion)).one()
+    if version.file_key is None:
+        # A line break inside the name breaks the part's header: what arrives is no file.
+        assert added == set() and version.title == "Map to City Hall"
+        return
+    assert added == {version.file_key}
+    shown = version.file_name
+    assert shown.endswith(".pdf") and len(shown) <= 124
+    assert not any(ch in shown for ch in "/\\\x00\r\n\"\u202e")
+    assert not shown.startswith(".")
+    download = client.get(f"/materials/{version.document_id}/files/en")
+    assert download.status_code == 200
+    disposition = download.headers["Content-Disposition"]
+    assert "\r" not in disposition and "\n" not in disposition
+    assert disposition.count("filename=") == 1 and disposition.count("filename*=") == 1
+    assert download.headers["Content-Type"] == "application/pdf"
+    page = client.get(f"/materials/{version.document_id}").get_data(as_text=True)
+    assert "<script>alert(1)" not in page
+
+
+def test_a_missing_stored_file_is_a_404_not_an_error(as_role, people, upload_folder):
+    client = as_role("facilitator")
+    post_new(client, sample_files.PDF, "agenda.pdf")
+    version = db.session.scalars(select(DocumentVersion)).one()
+    (Path(upload_folder) / version.file_key).unlink()
+    assert client.get(f"/materials/{version.document_id}/files/en").status_code == 404
+
+
+@pytest.mark.parametrize("key", ["../portal.sqlite3", "/etc/passwd", "..", "", "A" * 32,
+                                 "0" * 31 + "/", "0" * 32 + "\n"])
+def test_a_stored_key_never_leads_outside_the_folder(app, key):
+    from portal.documents.files import path_of
+
+    with app.app_context(), pytest.raises(FileNotFoundError):
+        path_of(key)

@@ -95,7 +95,9 @@ def read_upload(stream, limit: int) -> bytes:
     return data
 
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
+# Control characters, characters Windows refuses in names, and the invisible
+# direction marks that can make "invoice\u202egpj.exe" look like "invoiceexe.jpg".
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def display_name(filename: str | None, file_type: FileType) -> str:
