@@ -324,7 +324,12 @@ def rsvp_for_meeting(
     if response == Response.VIRTUAL and not meeting.can_join_online:
         raise MeetingRuleError("response", _l("This meeting is in person only."))
     _lock_seats(meeting)
-    rsvp = find_rsvp(meeting, user)
+    # Read the answer again under the lock: another tab may have saved one since this
+    # request loaded it, and the answer saved last must win whole.
+    rsvp = db.session.scalars(
+        select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.user_id == user.id)
+        .execution_options(populate_existing=True)
+    ).first()
     previous = rsvp.response if rsvp else None
     free = meeting.capacity is None or seats_taken(meeting, user.id) < meeting.capacity
     if response == Response.IN_PERSON and previous != Response.IN_PERSON and not free:

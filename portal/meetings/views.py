@@ -164,6 +164,12 @@ def meeting(meeting_id: int):
     free = meeting.capacity is None or taken - mine < meeting.capacity
     form = RsvpForm()
     form.response.choices = _response_choices(meeting, free, rsvp.response if rsvp else None)
+    if (request.method == "POST" and not free and meeting.has_seats
+            and request.form.get("response") == Response.IN_PERSON.value):
+        # The page was loaded while a seat was free: the seat rule below tells the person
+        # the seat was just taken, instead of a bare "choose one of the options".
+        form.response.choices.append(
+            (Response.IN_PERSON.value, RESPONSE_LABELS[Response.IN_PERSON]))
     if request.method == "GET":
         needs = Needs.of(rsvp, current_user)
         form.response.data = rsvp.response.value if rsvp else None
