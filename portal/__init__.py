@@ -26,6 +26,9 @@ def create_app(config: dict | None = None) -> Flask:
     check_config(app.config)
 
     _init_extensions(app)
+    from portal.web import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter  # before any route uses it
     _register_blueprints(app)
 
     from portal.errors import register_error_handlers

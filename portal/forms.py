@@ -104,6 +104,11 @@ class WholeNumberField(StringField):
 class DayField(DateField):
     """A calendar day (YYYY-MM-DD, as a browser date picker sends it)."""
 
+    # Days the portal can count from in any time zone: year 1 or 9999 would
+    # overflow as soon as a time, a deadline or a second meeting is added.
+    EARLIEST = date(1900, 1, 1)
+    LATEST = date(2999, 12, 31)
+
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
 
@@ -112,9 +117,12 @@ class DayField(DateField):
         if not valuelist or not valuelist[0].strip():
             return
         try:
-            self.data = date.fromisoformat(valuelist[0].strip())
+            day = date.fromisoformat(valuelist[0].strip())
         except ValueError:
-            raise ValueError(_l("Enter a real date, like 2026-12-02.")) from None
+            day = None
+        if day is None or not self.EARLIEST <= day <= self.LATEST:
+            raise ValueError(_l("Enter a real date, like 2026-12-02."))
+        self.data = day
 
 
 def no_control_characters(form, field):

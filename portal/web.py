@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from portal.access import enforce_access, enforce_csrf
 from portal.account.forms import interpretation_choices
@@ -104,10 +105,30 @@ def interpretation_name(code: str | None) -> str:
     return str(dict(interpretation_choices()).get(code or "", code or ""))
 
 
+# The largest id an integer column holds on every database the portal runs on.
+LARGEST_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in addresses: a number no row can have is a page not found,
+    never a number too large for the database to compare."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=LARGEST_ROW_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def whole_number(text: str | None, largest: int = LARGEST_ROW_ID) -> int | None:
+    """A number from 0 to `largest` written with the digits 0-9 in an address or a
+    form, or None. ("²" and "١" count as digits to str.isdigit, not to this.)"""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(largest)):
+        return None
+    number = int(text)
+    return number if number <= largest else None
+
+
 def page_number() -> int:
     """The ?page= of a paged list; anything odd means the first page."""
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    return whole_number(request.args.get("page"), 99_999) or 1
 
 
 def current_path() -> str:

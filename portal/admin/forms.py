@@ -82,12 +82,12 @@ class PeopleSearchForm(Form):
         csrf = False
 
     q = StringField(_l("Search by name, email, username or phone"),
-                    validators=[Optional(), max_length(100)])
+                    validators=[Optional(), max_length(100), no_control_characters])
 
 
 class InstallmentForm(PlainForm):
     label = StringField(_l("Name of the installment"), filters=[strip],
-                        validators=[Optional(), max_length(120)])
+                        validators=[Optional(), max_length(120), no_control_characters])
     due_on = DayField(_l("Due on"), validators=[Optional()])
     amount = MoneyField(_l("Amount in dollars"), validators=[Optional()])
 

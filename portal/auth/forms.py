@@ -2,13 +2,14 @@ from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
 from wtforms.validators import Email, EqualTo
 
-from portal.forms import Form, max_length, required
+from portal.forms import Form, max_length, no_control_characters, required
 
 
 class SignInForm(Form):
     identifier = StringField(
         _l("Email or username"),
-        validators=[required(_l("Enter your email address or username.")), max_length(254)],
+        validators=[required(_l("Enter your email address or username.")), max_length(254),
+                    no_control_characters],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     password = PasswordField(
