@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Select, select
+
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.db import db
@@ -25,3 +27,13 @@ def record_event(
     )
     db.session.add(event)
     return event
+
+
+def audit_log_rows() -> Select:
+    """Every audit event, newest first, with the name of who did it (None for the
+    system), in one query: (AuditEvent, actor's name)."""
+    return (
+        select(AuditEvent, User.name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    )

@@ -134,6 +134,7 @@ NOT_PAGES = {
     "stipends.tax_form": "a form (POST) on the ledger page",
     "stipends.ledger_csv": "a spreadsheet download",
     "stipends.tax_year_csv": "a spreadsheet download",
+    "admin.audit_log_csv": "a spreadsheet download",
     "documents.download": "a file download",
     "documents.ask_for_translation": "a button (POST) on the document page",
     "documents.publish": "a button (POST) on the document page",
