@@ -250,10 +250,13 @@ class OverviewSort:
     CHOICES = (OWED, NAME, REMAINING)
 
 
-def _paid_by_enrollment():
+def _paid_by_enrollment(program: Program):
+    # Narrowed to the program here, not only by the outer join: otherwise every payment
+    # in every program is added up before the program's rows are picked.
     return (
         select(Payment.enrollment_id, func.sum(Payment.amount_cents).label("paid"))
-        .where(Payment.voided_at.is_(None))
+        .join(Enrollment, Enrollment.id == Payment.enrollment_id)
+        .where(Enrollment.program_id == program.id, Payment.voided_at.is_(None))
         .group_by(Payment.enrollment_id)
         .subquery("paid_so_far")
     )
@@ -278,7 +281,7 @@ def finance_overview(program: Program, today: date, *, show: str = OverviewFilte
     Everything is worked out in one query so a page of it costs the same
     whether the program has ten members or ten thousand.
     """
-    paid = _paid_by_enrollment()
+    paid = _paid_by_enrollment(program)
     attended = _attended_by_user(program)
     paid_col = func.coalesce(paid.c.paid, 0)
     remaining_col = Enrollment.stipend_total_cents - paid_col
