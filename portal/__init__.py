@@ -68,6 +68,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     from flask_babel import lazy_gettext as _l
+    from sqlalchemy.orm import joinedload
 
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
@@ -77,7 +78,8 @@ def _init_extensions(app: Flask) -> None:
         user_id, _, token = session_id.partition(":")
         if not user_id.isdigit() or not token:
             return None
-        user = db.session.get(User, int(user_id))
+        # Roles come in the same query: every page asks for them.
+        user = db.session.get(User, int(user_id), options=[joinedload(User.role_grants)])
         if user is None or not user.active or user.session_token != token:
             return None
         return user

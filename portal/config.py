@@ -72,6 +72,10 @@ def load_config(instance_path: str) -> dict:
         "AUDIT_EVENTS_PER_PAGE": 50,
         "OUTBOX_PER_PAGE": 50,
         "ENROLLMENTS_PER_PAGE": 50,
+        "ROSTER_PER_PAGE": 50,
+        "PAYMENTS_PER_PAGE": 50,
+        # A season of twice-monthly meetings fits on one page of the calendar.
+        "MEETINGS_PER_PAGE": 20,
         # Recording or voiding money asks for the password again after this long.
         "RECENT_SIGN_IN_MINUTES": int(os.environ.get("RECENT_SIGN_IN_MINUTES", "15")),
         # Wrong passwords typed to confirm such a step before the session is ended.

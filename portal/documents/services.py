@@ -3,9 +3,8 @@ and the requests members make for a translation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import groupby
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, select
@@ -15,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit.services import record_event
 from portal.auth.models import Role, User
-from portal.db import db
+from portal.db import RowPage, db, paginate_rows
 from portal.documents import files
 from portal.documents.models import (
     Document,
@@ -244,31 +243,35 @@ class RequestGroup:
     since: datetime
 
 
-def open_requests(program: Program) -> list[tuple[Document, list[RequestGroup]]]:
-    """Open requests by document and language, with how many asked and since when;
-    the longest-waiting first."""
-    rows = db.session.execute(
-        select(TranslationRequest.document_id, TranslationRequest.language,
-               func.count(TranslationRequest.id), func.min(TranslationRequest.created_at))
+def open_requests(program: Program, page: int, per_page: int) -> RowPage:
+    """One page of documents with open requests, the longest-waiting first, each as
+    (document, [RequestGroup by language, longest-waiting first]); a document has at
+    most one group per language. Five queries whatever the size of the queue."""
+    waiting_since = func.min(TranslationRequest.created_at)
+    documents_page = paginate_rows(
+        select(TranslationRequest.document_id, waiting_since)
         .join(Document, Document.id == TranslationRequest.document_id)
         .where(Document.program_id == program.id,
                TranslationRequest.status == RequestStatus.OPEN)
-        .group_by(TranslationRequest.document_id, TranslationRequest.language)
-    ).all()
-    if not rows:
-        return []
+        .group_by(TranslationRequest.document_id)
+        .order_by(waiting_since, TranslationRequest.document_id),
+        page, per_page)
+    ids = [document_id for document_id, _since in documents_page.items]
+    groups: dict[int, list[RequestGroup]] = {document_id: [] for document_id in ids}
+    if ids:
+        rows = db.session.execute(
+            select(TranslationRequest.document_id, TranslationRequest.language,
+                   func.count(TranslationRequest.id), waiting_since)
+            .where(TranslationRequest.document_id.in_(ids),
+                   TranslationRequest.status == RequestStatus.OPEN)
+            .group_by(TranslationRequest.document_id, TranslationRequest.language)
+            .order_by(waiting_since, TranslationRequest.language))
+        for document_id, language, count, since in rows:
+            groups[document_id].append(RequestGroup(language, count, since))
     documents = {d.id: d for d in db.session.scalars(
-        select(Document).where(Document.id.in_({row[0] for row in rows})))}
-    rows = sorted(rows, key=lambda row: (row[0], row[3]))
-    grouped = [
-        (documents[document_id],
-         [RequestGroup(language, count, since) for _, language, count, since in items])
-        for document_id, items in groupby(rows, key=lambda row: row[0])
-    ]
-    for _document, groups in grouped:
-        groups.sort(key=lambda group: group.since)
-    grouped.sort(key=lambda item: item[1][0].since)
-    return grouped
+        select(Document).where(Document.id.in_(ids)))} if ids else {}
+    return replace(documents_page,
+                   items=[(documents[document_id], groups[document_id]) for document_id in ids])
 
 
 def materials_query(program: Program, *, include_drafts: bool, meeting_id: int | None = None,

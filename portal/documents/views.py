@@ -48,6 +48,7 @@ from portal.documents.services import (
 from portal.i18n import LANGUAGE_BY_CODE, current_language
 from portal.meetings.models import Meeting
 from portal.programs.current import current_program_or_404
+from portal.web import page_number
 
 bp = Blueprint("documents", __name__)
 bp.add_app_template_global(LANGUAGE_BY_CODE, "LANGUAGE_BY_CODE")
@@ -113,12 +114,10 @@ def materials():
     if form.validate():
         meeting_id = int(form.meeting.data) if form.meeting.data else None
         kind = DocumentKind(form.kind.data) if form.kind.data else None
-    page_number = request.args.get("page", "1")
     page = db.paginate(
         materials_query(program, include_drafts=can_edit(current_user), meeting_id=meeting_id,
                         kind=kind),
-        page=int(page_number) if page_number.isdigit() and 0 < int(page_number) < 100_000 else 1,
-        per_page=current_app.config["DOCUMENTS_PER_PAGE"], error_out=False)
+        page=page_number(), per_page=current_app.config["DOCUMENTS_PER_PAGE"], error_out=False)
     return render_template("documents/materials.html", filter_form=form, page=page,
                            language=language,
                            filters={key: str(value) for key, value in
@@ -344,4 +343,5 @@ def publish(document_id: int):
 def translation_requests():
     program = current_program_or_404()
     return render_template("documents/translation_requests.html",
-                           groups=open_requests(program))
+                           page=open_requests(program, page_number(),
+                                              current_app.config["DOCUMENTS_PER_PAGE"]))

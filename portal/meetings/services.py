@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, and_, case, func, select, update
+from sqlalchemy.orm import lazyload
 
 from portal.audit.services import record_event
 from portal.auth.models import User
@@ -383,6 +384,26 @@ def promote_from_waitlist(meeting: Meeting, now: datetime) -> list[Rsvp]:
     return promoted
 
 
+def calendar_query(program_id: int, now: datetime) -> Select:
+    """A program's meetings as the calendar lists them: those still to come, soonest
+    first, then those that are over, latest first; for paging."""
+    over = Meeting.ends_at <= now
+    return (
+        select(Meeting).where(Meeting.program_id == program_id)
+        .order_by(case((over, 1), else_=0), case((~over, Meeting.starts_at)),
+                  case((over, Meeting.starts_at)).desc(), Meeting.id)
+    )
+
+
+def next_meeting(program_id: int, now: datetime) -> Meeting | None:
+    """The program's next meeting that is not over and not cancelled."""
+    return db.session.scalars(
+        select(Meeting).where(Meeting.program_id == program_id, Meeting.ends_at > now,
+                              Meeting.status == MeetingStatus.SCHEDULED)
+        .order_by(Meeting.starts_at, Meeting.id).limit(1)
+    ).first()
+
+
 def program_members(program: Program) -> list[User]:
     """Active members of a program, by name."""
     return list(db.session.scalars(
@@ -401,38 +422,77 @@ def is_program_member(user: User, program_id: int) -> bool:
     ) > 0
 
 
-@dataclass
-class Roster:
-    rows: list[tuple[User, Rsvp | None, Attendance | None]]
-    counts: Counter
-    no_answer: list[User]
-    interpretation: Counter
-    children: int
-    transport: int
-    access: int
-
-
-def meeting_roster(meeting: Meeting) -> Roster:
-    """Who answered what, who has not, and the needs added up for those coming."""
-    members = program_members(meeting.program)
-    answers = {r.user_id: r for r in db.session.scalars(
-        select(Rsvp).where(Rsvp.meeting_id == meeting.id))}
-    marks = {a.user_id: a for a in db.session.scalars(
-        select(Attendance).where(Attendance.meeting_id == meeting.id))}
-    rows = [(member, answers.get(member.id), marks.get(member.id)) for member in members]
-    counts = Counter(str(rsvp.response) for _, rsvp, _ in rows if rsvp)
-    coming = [(member, rsvp) for member, rsvp, _ in rows
-              if rsvp and rsvp.response != Response.NOT_ATTENDING]
-    return Roster(
-        rows=rows,
-        counts=counts,
-        no_answer=[member for member, rsvp, _ in rows if rsvp is None],
-        interpretation=Counter(r.interpretation_language for _, r in coming
-                               if r.interpretation_language),
-        children=sum(r.childcare_children for _, r in coming),
-        transport=sum(1 for _, r in coming if r.transport_help),
-        access=sum(1 for _, r in coming if r.access_needs),
+def _active_members(program_id: int, *columns) -> Select:
+    """The program's active members (or some of their columns), by name: the people
+    a roster lists."""
+    query = select(*columns) if columns else select(User).options(lazyload(User.role_grants))
+    return (
+        query.join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.program_id == program_id,
+               Enrollment.status == EnrollmentStatus.ACTIVE, User.active.is_(True))
+        .order_by(func.lower(User.name), User.id)
     )
+
+
+def roster_rows(meeting: Meeting) -> Select:
+    """(member, their answer or None, their attendance or None) for each active member
+    of the meeting's program, by name; page it or stream it, never load it whole."""
+    return (
+        _active_members(meeting.program_id).add_columns(Rsvp, Attendance)
+        .outerjoin(Rsvp, and_(Rsvp.user_id == User.id, Rsvp.meeting_id == meeting.id))
+        .outerjoin(Attendance, and_(Attendance.user_id == User.id,
+                                    Attendance.meeting_id == meeting.id))
+    )
+
+
+def members_without_answer(meeting: Meeting, limit: int) -> list[str]:
+    """Names of the first `limit` members, by name, who have not answered yet."""
+    return list(db.session.scalars(
+        _active_members(meeting.program_id, User.name)
+        .outerjoin(Rsvp, and_(Rsvp.user_id == User.id, Rsvp.meeting_id == meeting.id))
+        .where(Rsvp.id.is_(None)).limit(limit)
+    ))
+
+
+@dataclass
+class RosterSummary:
+    """Answers and needs added up over every member of the meeting's program."""
+
+    counts: Counter = field(default_factory=Counter)
+    no_answer: int = 0
+    interpretation: Counter = field(default_factory=Counter)
+    children: int = 0
+    transport: int = 0
+    access: int = 0
+
+
+def roster_summary(meeting: Meeting) -> RosterSummary:
+    """How many answered what, how many have not, and the needs of those coming,
+    in one query however many members the program has."""
+    members = _active_members(meeting.program_id, User.id).order_by(None).subquery()
+    rows = db.session.execute(
+        select(Rsvp.response, Rsvp.interpretation_language, func.count(members.c.id),
+               func.coalesce(func.sum(Rsvp.childcare_children), 0),
+               func.count(case((Rsvp.transport_help.is_(True), 1))),
+               func.count(case((Rsvp.access_needs != "", 1))))
+        .select_from(members)
+        .outerjoin(Rsvp, and_(Rsvp.user_id == members.c.id, Rsvp.meeting_id == meeting.id))
+        .group_by(Rsvp.response, Rsvp.interpretation_language)
+    ).all()
+    summary = RosterSummary()
+    for response, language, people, children, transport, access in rows:
+        if response is None:
+            summary.no_answer += people
+            continue
+        summary.counts[str(response)] += people
+        if response == Response.NOT_ATTENDING:
+            continue
+        if language:
+            summary.interpretation[language] += people
+        summary.children += int(children)
+        summary.transport += transport
+        summary.access += access
+    return summary
 
 
 def mark_attendance(actor: User, meeting: Meeting, user: User, status: AttendanceStatus,

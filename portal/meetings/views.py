@@ -8,6 +8,7 @@ from itertools import groupby
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -21,12 +22,13 @@ from flask_babel import format_date, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from portal.access import keeps_own_csrf, public, roles_required, signed_in
 from portal.auth.forms import ButtonForm
 from portal.auth.models import Role, RoleGrant, User
-from portal.csv_export import csv_download
-from portal.db import db, utcnow
+from portal.csv_export import ROWS_PER_FETCH, csv_download
+from portal.db import db, paginate_rows, utcnow
 from portal.i18n import current_language
 from portal.meetings.calendar import build_calendar, issue_feed_token, user_for_feed_token
 from portal.meetings.forms import (
@@ -53,6 +55,7 @@ from portal.meetings.services import (
     Needs,
     SeatsFull,
     answers_open,
+    calendar_query,
     cancel_meeting,
     create_meeting,
     create_series,
@@ -60,15 +63,19 @@ from portal.meetings.services import (
     is_program_member,
     local_instant,
     mark_attendance,
-    meeting_roster,
+    members_without_answer,
+    next_meeting,
     program_members,
+    roster_rows,
+    roster_summary,
     rsvp_for_meeting,
     seats_taken,
     set_meeting_text,
     update_meeting,
 )
-from portal.programs.current import current_program_or_404
+from portal.programs.current import current_program_or_404, enrolled_in_current_program
 from portal.programs.services import program_for
+from portal.web import page_number, whole_number
 
 bp = Blueprint("meetings", __name__)
 
@@ -81,8 +88,9 @@ def get_meeting(meeting_id: int, check_member: bool = True) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         abort(404)
-    if check_member and not current_user.is_staff and not is_program_member(
-        current_user, meeting.program_id
+    if check_member and not current_user.is_staff and not (
+        enrolled_in_current_program(meeting.program_id)
+        or is_program_member(current_user, meeting.program_id)
     ):
         abort(404)
     return meeting
@@ -121,13 +129,14 @@ def _my_answers(meetings: list[Meeting]) -> dict[int, Rsvp]:
 def calendar():
     program = current_program_or_404()
     now = utcnow()
-    meetings = db.session.scalars(
-        select(Meeting).where(Meeting.program_id == program.id).order_by(Meeting.starts_at)
-    ).all()
-    upcoming = [m for m in meetings if m.ends_at > now]
-    past = [m for m in meetings if m.ends_at <= now][::-1]
-    answers = _my_answers(meetings)
-    next_meeting = next((m for m in upcoming if not m.is_cancelled), None)
+    page = db.paginate(calendar_query(program.id, now), page=page_number(),
+                       per_page=current_app.config["MEETINGS_PER_PAGE"], error_out=False)
+    upcoming = [m for m in page.items if m.ends_at > now]
+    past = [m for m in page.items if m.ends_at <= now]
+    coming = next((m for m in upcoming if not m.is_cancelled), None)
+    if page.page > 1 or (coming is None and page.has_next):
+        coming = next_meeting(program.id, now)  # it is on another page
+    answers = _my_answers([*page.items, *([coming] if coming else [])])
     zone = get_timezone()
 
     def by_month(items):
@@ -135,8 +144,8 @@ def calendar():
             items, key=lambda m: m.starts_at.astimezone(zone).replace(day=1).date())]
 
     return render_template("meetings/calendar.html", upcoming=by_month(upcoming),
-                           past=by_month(past), answers=answers, next_meeting=next_meeting,
-                           language=current_language().code)
+                           past=by_month(past), answers=answers, next_meeting=coming,
+                           page=page, language=current_language().code)
 
 
 def _response_choices(meeting: Meeting, seats_free: bool, current: Response | None):
@@ -215,7 +224,8 @@ def meeting(meeting_id: int):
 def _staff_contacts() -> list[User]:
     return list(db.session.scalars(
         select(User).join(RoleGrant).where(RoleGrant.role == Role.FACILITATOR,
-                                           User.active.is_(True)).order_by(User.name)))
+                                           User.active.is_(True)).order_by(User.name)
+        .options(lazyload(User.role_grants))))
 
 
 def _ics_response(body: bytes, filename: str) -> HttpResponse:
@@ -261,11 +271,12 @@ def calendar_feed():
 @bp.route("/attendance")
 @signed_in
 def my_attendance():
-    marks = db.session.execute(
+    marks = paginate_rows(
         select(Meeting, Attendance).join(Attendance, Attendance.meeting_id == Meeting.id)
-        .where(Attendance.user_id == current_user.id).order_by(Meeting.starts_at.desc())
-    ).all()
-    return render_template("meetings/attendance_history.html", marks=marks,
+        .where(Attendance.user_id == current_user.id)
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc()),
+        page_number(), current_app.config["MEETINGS_PER_PAGE"])
+    return render_template("meetings/attendance_history.html", page=marks,
                            language=current_language().code)
 
 
@@ -429,7 +440,11 @@ def cancel(meeting_id: int):
 @roles_required(*STAFF)
 def roster(meeting_id: int):
     meeting = get_meeting(meeting_id)
-    return render_template("meetings/roster.html", meeting=meeting, roster=meeting_roster(meeting),
+    per_page = current_app.config["ROSTER_PER_PAGE"]
+    return render_template("meetings/roster.html", meeting=meeting,
+                           summary=roster_summary(meeting),
+                           page=paginate_rows(roster_rows(meeting), page_number(), per_page),
+                           not_answered=members_without_answer(meeting, per_page),
                            text=meeting.text_for(current_language().code),
                            action_form=ButtonForm(), responses=list(Response),
                            can_mark=utcnow() >= meeting.starts_at,
@@ -440,22 +455,26 @@ def roster(meeting_id: int):
 @roles_required(*STAFF)
 def roster_csv(meeting_id: int):
     meeting = get_meeting(meeting_id)
-    result = meeting_roster(meeting)
-
     header = [_("Name"), _("Email address"), _("Phone number"), _("Answer"),
               _("Interpretation"), _("Children who need childcare"), _("Transport help"),
               _("Access needs"), _("Attendance")]
-    rows = ((
-        member.name, member.email, member.phone,
-        response_name(rsvp.response if rsvp else None),
-        rsvp.interpretation_language if rsvp else "",
-        rsvp.childcare_children if rsvp else "",
-        (_("Yes") if rsvp.transport_help else _("No")) if rsvp else "",
-        rsvp.access_needs if rsvp else "",
-        attendance_name(mark.status if mark else None))
-        for member, rsvp, mark in result.rows)
+    yes, no = _("Yes"), _("No")
+    query = roster_rows(meeting)
+
+    def rows():
+        # Runs while the download streams, fetching a few hundred members at a time.
+        result = db.session.execute(query.execution_options(yield_per=ROWS_PER_FETCH))
+        for member, rsvp, mark in result:
+            yield (member.name, member.email, member.phone,
+                   response_name(rsvp.response if rsvp else None),
+                   rsvp.interpretation_language if rsvp else "",
+                   rsvp.childcare_children if rsvp else "",
+                   (yes if rsvp.transport_help else no) if rsvp else "",
+                   rsvp.access_needs if rsvp else "",
+                   attendance_name(mark.status if mark else None))
+
     day = format_date(meeting.starts_at, "yyyy-MM-dd")
-    return csv_download(header, rows, f"roster-{day}.csv")
+    return csv_download(header, rows(), f"roster-{day}.csv")
 
 
 @bp.route("/meetings/<int:meeting_id>/answers", methods=["POST"])
@@ -484,9 +503,10 @@ def answer_for_member(meeting_id: int):
 
 
 def _member_of(meeting: Meeting, user_id: str) -> User:
-    if not user_id.isdigit():
+    number = whole_number(user_id)
+    if number is None:
         abort(400)
-    member = db.session.get(User, int(user_id))
+    member = db.session.get(User, number)
     if member is None or not is_program_member(member, meeting.program_id):
         abort(404)
     return member

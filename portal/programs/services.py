@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import lazyload
 
 from portal.audit.services import record_event
 from portal.auth.models import User
@@ -28,16 +29,27 @@ class PlannedInstallment:
 
 def program_for(user: User | None) -> Program | None:
     """The program a person belongs to, or the first program for staff and visitors."""
-    if user is not None and getattr(user, "is_authenticated", False):
-        enrollment = db.session.scalars(
-            select(Enrollment)
-            .where(Enrollment.user_id == user.id, Enrollment.status == EnrollmentStatus.ACTIVE)
-            .order_by(Enrollment.id)
-            .limit(1)
-        ).first()
-        if enrollment is not None:
-            return enrollment.program
-    return db.session.scalars(select(Program).order_by(Program.id).limit(1)).first()
+    return program_and_membership(user)[0]
+
+
+def program_and_membership(user: User | None) -> tuple[Program | None, bool]:
+    """The program a person belongs to and True, or the first program and False for
+    staff and visitors; one query either way. Installments load only when asked for,
+    since most pages show none."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        first = select(Program).options(lazyload(Program.installments)).order_by(Program.id)
+        return db.session.scalars(first.limit(1)).first(), False
+    row = db.session.execute(
+        select(Program, Enrollment.id).options(lazyload(Program.installments))
+        .outerjoin(Enrollment, and_(Enrollment.program_id == Program.id,
+                                    Enrollment.user_id == user.id,
+                                    Enrollment.status == EnrollmentStatus.ACTIVE))
+        .order_by(Enrollment.id.is_(None), Enrollment.id, Program.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None, False
+    return row[0], row[1] is not None
 
 
 def enroll(user: User, program: Program) -> Enrollment:

@@ -100,15 +100,15 @@ def stipend_summary(enrollment: Enrollment, today: date) -> StipendSummary:
     )
 
 
-def payments_of(enrollment: Enrollment) -> list[Payment]:
+def payments_query(enrollment: Enrollment) -> Select:
     """Every payment of one enrollment, voided ones included, newest first, with who
     recorded and voided each (one query however many staff that is)."""
-    return list(db.session.scalars(
+    return (
         select(Payment).where(Payment.enrollment_id == enrollment.id)
         .options(joinedload(Payment.recorded_by).lazyload(User.role_grants),
                  joinedload(Payment.voided_by).lazyload(User.role_grants))
         .order_by(Payment.paid_on.desc(), Payment.id.desc())
-    ))
+    )
 
 
 def _lock_ledger(enrollment: Enrollment) -> None:

@@ -43,7 +43,7 @@ from portal.stipends.services import (
     ledger_rows,
     new_submission_key,
     payment_years,
-    payments_of,
+    payments_query,
     program_totals,
     record_payment,
     reporting_threshold,
@@ -52,7 +52,7 @@ from portal.stipends.services import (
     tax_year_totals,
     void_payment,
 )
-from portal.web import page_number
+from portal.web import page_number, whole_number
 
 bp = Blueprint("stipends", __name__)
 
@@ -90,10 +90,10 @@ def get_payment(payment_id: int) -> Payment:
 
 def _finance_program() -> Program:
     """The program named in ?program=, or the current one."""
-    requested = request.args.get("program", "")
-    if not (requested.isdigit() and len(requested) < 10):
+    requested = whole_number(request.args.get("program"))
+    if requested is None:
         return current_program_or_404()
-    return db.get_or_404(Program, int(requested))
+    return db.get_or_404(Program, requested)
 
 
 def _program_choices() -> list:
@@ -116,7 +116,13 @@ def my_stipend():
     today = program.local_today(utcnow())
     return render_template("stipends/my_stipend.html", enrollment=enrollment,
                            summary=stipend_summary(enrollment, today),
-                           payments=payments_of(enrollment), method_labels=METHOD_LABELS)
+                           payments=_payments_page(enrollment), method_labels=METHOD_LABELS)
+
+
+def _payments_page(enrollment: Enrollment):
+    """One page of a ledger's payments; the summary above it counts them all."""
+    return db.paginate(payments_query(enrollment), page=page_number(),
+                       per_page=current_app.config["PAYMENTS_PER_PAGE"], error_out=False)
 
 
 # --- Finance ---------------------------------------------------------------------------------
@@ -147,7 +153,7 @@ def ledger(enrollment_id: int):
     tax_form = TaxFormForm(tax_form_status=enrollment.tax_form_status.value)
     return render_template("stipends/ledger.html", enrollment=enrollment,
                            summary=stipend_summary(enrollment, today),
-                           payments=payments_of(enrollment), method_labels=METHOD_LABELS,
+                           payments=_payments_page(enrollment), method_labels=METHOD_LABELS,
                            tax_form=tax_form, tax_form_labels=TAX_FORM_LABELS)
 
 
@@ -278,8 +284,8 @@ def tax_form(enrollment_id: int):
 
 def _report_year(program: Program, today) -> tuple[int, list[int]]:
     years = payment_years(program, today)
-    requested = request.args.get("year", "")
-    year = int(requested) if requested.isdigit() and int(requested) in years else years[0]
+    requested = whole_number(request.args.get("year"), 9999)
+    year = requested if requested in years else years[0]
     return year, years
 
 
