@@ -58,6 +58,17 @@ def test_sign_out_ends_the_session(client, people):
     assert client.get("/").status_code == 302
 
 
+def test_a_cookie_copied_before_sign_out_no_longer_works(app, client, people):
+    sign_in(client, people["member"])
+    copied = client.get_cookie("portal_session").value
+    client.post("/sign-out")
+    thief = app.test_client()
+    thief.set_cookie("portal_session", copied)
+    response = thief.get("/stipend")
+    assert response.status_code == 302
+    assert response.location.startswith("/sign-in")
+
+
 def test_sign_out_needs_a_post(client, people):
     sign_in(client, people["member"])
     assert client.get("/sign-out").status_code == 405

@@ -18,7 +18,7 @@ from flask_login import current_user, login_user, logout_user
 
 from portal.access import is_safe_next, keeps_own_csrf, public, signed_in
 from portal.auth.forms import ButtonForm, ForgotPasswordForm, NewPasswordForm, SignInForm
-from portal.auth.models import TokenPurpose
+from portal.auth.models import TokenPurpose, new_session_token
 from portal.auth.recent import note_password_entered
 from portal.auth.services import (
     InvalidLink,
@@ -121,6 +121,11 @@ def sign_in_throttled():
 @bp.route("/sign-out", methods=["POST"])
 @signed_in
 def sign_out():
+    # Sessions live in the signed cookie, so a copy taken before signing out (on a
+    # shared computer, say) would still work; a new token makes every copy useless.
+    # This also signs the person out on their other devices.
+    current_user.session_token = new_session_token()
+    db.session.commit()
     logout_user()
     _fresh_session()
     flash(_("You are signed out."), "info")
