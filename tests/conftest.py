@@ -116,6 +116,11 @@ def _clean_state(app, data_app):
     with app.app_context():
         limiter.reset()
     yield
+    empty_tables(data_app)
+
+
+def empty_tables(data_app) -> None:
+    """Delete every row, children before parents."""
     with data_app.app_context():
         db.session.remove()
         for table in reversed(db.metadata.sorted_tables):

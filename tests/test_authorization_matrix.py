@@ -34,7 +34,7 @@ from portal.programs.models import Enrollment, Installment, Program
 from portal.stipends.models import Payment, PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment
 from tests import sample_files
-from tests.conftest import PASSWORD, TEST_CONFIG, make_person
+from tests.conftest import PASSWORD, TEST_CONFIG, empty_tables, make_person
 
 ANONYMOUS = "anonymous"
 MEMBER = "member"
@@ -345,15 +345,6 @@ def client_for(app, world: World, role: str):
 _kept: dict[str, object] = {}
 
 
-def _empty_tables(data_app) -> None:
-    with data_app.app_context():
-        db.session.remove()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-        db.session.remove()
-
-
 @pytest.fixture(autouse=True)
 def _clean_state(app, data_app):
     """This module's own version of the suite's cleanup (see _kept)."""
@@ -362,14 +353,14 @@ def _clean_state(app, data_app):
     yield
     if not _kept.pop("unchanged", False):
         _kept.clear()
-        _empty_tables(data_app)
+        empty_tables(data_app)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _empty_when_done(data_app):
     yield
     _kept.clear()
-    _empty_tables(data_app)
+    empty_tables(data_app)
 
 
 def shared_world(app) -> World:
@@ -438,7 +429,7 @@ def test_table_has_no_routes_that_are_gone():
 @pytest.fixture
 def world(app, data_app, ctx):
     if _kept.pop("world", None) is not None:
-        _empty_tables(data_app)
+        empty_tables(data_app)
     return build_world(app)
 
 
