@@ -347,10 +347,9 @@ def build_city(scale: float = 1.0, seed: int = 7,
         # the planner see the new sizes at once instead of after autovacuum.
         for table in writer.order:
             if "id" in table.c:
-                connection.execute(text(
-                    # Table names come from our own metadata, never from input.
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608  # nosec B608
-                    f"GREATEST((SELECT max(id) FROM {table.name}), 1))"))
+                highest = select(func.max(table.c.id)).scalar_subquery()
+                connection.execute(select(func.setval(
+                    func.pg_get_serial_sequence(table.name, "id"), func.greatest(highest, 1))))
     db.session.commit()
     if connection.dialect.name == "postgresql":
         for table in writer.order:
