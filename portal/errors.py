@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
@@ -58,8 +59,17 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        db.session.rollback()
-        return error_page(500, 500)
+        try:
+            db.session.rollback()
+            return error_page(500, 500)
+        except SQLAlchemyError:
+            # The database is out of reach (restarting, say), and the page itself asked
+            # it for the person and their program. Draw it as for a visitor instead,
+            # so people still get a page in their language and not a bare error.
+            g._login_user = current_app.login_manager.anonymous_user()
+            g.program, g.enrolled_in_program = None, False
+            page, _status = error_page(500, 500)
+            return page, 503, {"Retry-After": "30"}
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -149,3 +149,25 @@ def test_two_send_runs_at_once_send_each_message_once(app, data_app, program):
     assert sum(sent for sent, _ in results) == 12
     assert sorted(m.rcpt_tos[0] for m in mailbox.messages) == sorted(
         p.email for p in recipients)
+
+
+def test_a_database_out_of_reach_gets_a_calm_page_in_the_readers_language(app, people,
+                                                                          tmp_path):
+    signed_in = app.test_client()
+    sign_in(signed_in, people["member_es"])
+    cookie = signed_in.get_cookie("portal_session").value
+    # The same portal (same secret key), but its database cannot be opened.
+    unreachable = create_app({**TEST_CONFIG, "PROPAGATE_EXCEPTIONS": False,
+                              "SQLALCHEMY_DATABASE_URI":
+                                  f"sqlite:///{tmp_path}/missing/portal.sqlite3"})
+    client = unreachable.test_client()
+    client.set_cookie("portal_session", cookie)
+    response = client.get("/calendar", headers={"Accept-Language": "es"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    page = response.get_data(as_text=True)
+    assert '<html lang="es"' in page
+    with unreachable.test_request_context(headers={"Accept-Language": "es"}):
+        from flask_babel import gettext
+
+        assert gettext("Something went wrong on our side") in page
