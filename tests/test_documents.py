@@ -504,6 +504,29 @@ def test_materials_list_newest_meeting_first_with_filters(as_role, program, peop
     assert client.get("/materials?meeting=abc&kind=<x>&page=-1").status_code == 200
 
 
+def test_the_meeting_filter_offers_only_meetings_with_something_to_read(as_role, program,
+                                                                        people):
+    facilitator = people["facilitator"]
+    with_agenda = make_meeting(program, facilitator, days=3, title="Session with an agenda")
+    with_draft = make_meeting(program, facilitator, days=10, title="Session with a draft")
+    make_meeting(program, facilitator, days=17, title="Session with nothing yet")
+    make_document(program, facilitator, kind=DocumentKind.AGENDA, meeting=with_agenda,
+                  title="Published agenda")
+    make_document(program, facilitator, kind=DocumentKind.AGENDA, meeting=with_draft,
+                  title="Draft agenda", publish=False)
+
+    member_page = as_role("member").get("/materials").get_data(as_text=True)
+    assert "Session with an agenda" in member_page
+    assert "Session with a draft" not in member_page
+    assert "Session with nothing yet" not in member_page
+    staff_page = as_role("facilitator").get("/materials").get_data(as_text=True)
+    assert "Session with a draft" in staff_page
+    assert "Session with nothing yet" not in staff_page
+    # Attaching a new agenda still offers every meeting.
+    form = as_role("facilitator").get("/materials/new").get_data(as_text=True)
+    assert "Session with nothing yet" in form
+
+
 def test_materials_page_makes_the_same_number_of_queries_for_many_documents(
         app, as_role, program, people):
     facilitator = people["facilitator"]

@@ -297,6 +297,17 @@ def materials_query(program: Program, *, include_drafts: bool, meeting_id: int |
     )
 
 
+def meetings_with_materials(program: Program, *, include_drafts: bool) -> list[Meeting]:
+    """The program's meetings that have at least one document the reader may see,
+    newest first."""
+    documents = select(Document.id).where(Document.meeting_id == Meeting.id)
+    if not include_drafts:
+        documents = documents.where(Document.status == DocumentStatus.PUBLISHED)
+    return list(db.session.scalars(
+        select(Meeting).where(Meeting.program_id == program.id, documents.exists())
+        .order_by(Meeting.starts_at.desc())))
+
+
 def meeting_documents(meeting: Meeting, *, include_drafts: bool) -> list[Document]:
     query = select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)
     if not include_drafts:

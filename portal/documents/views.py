@@ -38,6 +38,7 @@ from portal.documents.services import (
     create_document,
     materials_query,
     meeting_documents,
+    meetings_with_materials,
     open_request,
     open_requests,
     publish_document,
@@ -89,14 +90,18 @@ def get_document(document_id: int) -> Document:
     return document
 
 
-def _meeting_choices(program, language: str) -> list[tuple[str, str]]:
-    """Every meeting of the program, newest first, by date and title."""
+def _meeting_choices(meetings, language: str) -> list[tuple[str, str]]:
+    """Meetings as choices, by date and title."""
+    return [(str(m.id), f"{format_date(m.starts_at, 'medium')} · {m.text_for(language).title}")
+            for m in meetings]
+
+
+def _any_meeting_choices(program, language: str) -> list[tuple[str, str]]:
+    """No meeting, then every meeting of the program, newest first: what a document
+    may be attached to."""
     meetings = db.session.scalars(select(Meeting).where(Meeting.program_id == program.id)
                                   .order_by(Meeting.starts_at.desc())).all()
-    return [("", _("No meeting"))] + [
-        (str(m.id), f"{format_date(m.starts_at, 'medium')} · {m.text_for(language).title}")
-        for m in meetings
-    ]
+    return [("", _("No meeting"))] + _meeting_choices(meetings, language)
 
 
 # Reading -----------------------------------------------------------------------
@@ -107,7 +112,10 @@ def materials():
     program = current_program_or_404()
     language = current_language().code
     form = MaterialsFilterForm(request.args)
-    form.meeting.choices = [("", _("All meetings"))] + _meeting_choices(program, language)[1:]
+    # Only meetings that have something to read: choosing one never shows an empty list,
+    # and the filter stays short however long the program runs.
+    form.meeting.choices = [("", _("All meetings"))] + _meeting_choices(
+        meetings_with_materials(program, include_drafts=can_edit(current_user)), language)
     form.kind.choices = [("", _("All kinds"))] + [
         (kind.value, label) for kind, label in KIND_LABELS.items()]
     meeting_id = kind = None
@@ -251,7 +259,7 @@ def _meeting_from(form, program) -> Meeting | None:
 def new_document():
     program = current_program_or_404()
     form = DocumentForm()
-    form.meeting.choices = _meeting_choices(program, current_language().code)
+    form.meeting.choices = _any_meeting_choices(program, current_language().code)
     if request.method == "GET":
         form.language.data = current_language().code
         kind = request.args.get("kind", "")
@@ -275,7 +283,7 @@ def new_document():
 def edit_document(document_id: int):
     document = get_document(document_id)
     form = DocumentForm()
-    form.meeting.choices = _meeting_choices(document.program, current_language().code)
+    form.meeting.choices = _any_meeting_choices(document.program, current_language().code)
     original = document.original
     form.language.choices = [(original.language, LANGUAGE_BY_CODE[original.language].native_name)]
     if request.method == "GET":
