@@ -406,12 +406,7 @@ def next_meeting(program_id: int, now: datetime) -> Meeting | None:
 
 def program_members(program: Program) -> list[User]:
     """Active members of a program, by name."""
-    return list(db.session.scalars(
-        select(User).join(Enrollment, Enrollment.user_id == User.id)
-        .where(Enrollment.program_id == program.id,
-               Enrollment.status == EnrollmentStatus.ACTIVE, User.active.is_(True))
-        .order_by(func.lower(User.name), User.id)
-    ))
+    return list(db.session.scalars(_active_members(program.id)))
 
 
 def is_program_member(user: User, program_id: int) -> bool:
