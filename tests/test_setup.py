@@ -133,3 +133,60 @@ def test_server_error_page_is_calm_and_in_the_reader_language(monkeypatch, tmp_p
     page = spanish.get_data(as_text=True)
     assert '<html lang="es"' in page and "Something went wrong" not in page
     assert "something broke" not in page
+
+
+def _pinned_versions() -> dict[str, str]:
+    from pathlib import Path
+
+    pins = {}
+    for line in (Path(__file__).parent.parent / "constraints.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            pins[_canonical(name)] = version
+    return pins
+
+
+def _canonical(name: str) -> str:
+    import re
+
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_dependency_is_pinned_at_the_installed_version():
+    """A fresh install gets exactly what the tests ran with: every package the
+    portal (with its test extra) needs, directly or not, is in constraints.txt
+    at the version installed here."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+
+    pins = _pinned_versions()
+    seen: set[str] = set()
+    waiting = [("design-group-portal", {"test"})]
+    problems = []
+    while waiting:
+        name, extras = waiting.pop()
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError:
+            continue  # an optional requirement whose marker does not hold here
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            if requirement.marker and not any(
+                requirement.marker.evaluate({"extra": extra}) for extra in (extras or {""})
+            ):
+                continue
+            key = _canonical(requirement.name)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                installed = distribution(requirement.name).version
+            except PackageNotFoundError:
+                continue
+            if pins.get(key) != installed:
+                problems.append(f"{key}: installed {installed}, pinned {pins.get(key)}")
+            waiting.append((requirement.name, set(requirement.extras)))
+    assert not problems, problems
+    assert {"babel", "flask", "sqlalchemy", "highspy"} <= seen
