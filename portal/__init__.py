@@ -24,6 +24,14 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     check_config(app.config)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind N reverse proxies, the client's own address is the Nth from the right
+        # of X-Forwarded-For; without this, everyone shares the proxy's address (and
+        # one sign-in throttle). Only headers the trusted proxies set are believed.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
     _init_extensions(app)
     from portal.web import RowIdConverter

@@ -49,8 +49,13 @@ def load_config(instance_path: str) -> dict:
         "SIGN_IN_LIMIT_PER_ADDRESS": os.environ.get(
             "SIGN_IN_LIMIT_PER_ADDRESS", "30 per 15 minutes"
         ),
+        # Forgot-password answers take at least this long, known address or not.
+        "ACCOUNT_ANSWER_SECONDS": 0.25,
+        # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto to trust.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "INVITATION_LIFETIME": timedelta(days=14),
         "PASSWORD_RESET_LIFETIME": timedelta(hours=1),
+        "EMAIL_CONFIRM_LIFETIME": timedelta(days=2),
         "PASSWORD_MIN_LENGTH": 10,
         "PASSWORD_HASH_METHOD": "scrypt",
         "PERMANENT_SESSION_LIFETIME": timedelta(

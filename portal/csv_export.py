@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -14,10 +15,41 @@ from flask import Response, stream_with_context
 ROWS_PER_FETCH = 500
 
 
+# What starts a formula in Excel, LibreOffice or Google Sheets (after NFKC, so the
+# full-width ＝＋－＠ and small-form variants count too).
+FORMULA_STARTS = frozenset("=+-@\t\r")
+# Where a spreadsheet may cut a line into cells, whatever list separator its
+# language uses: a piece after one of these is read as a cell of its own.
+LIST_SEPARATORS = frozenset(",;\t|")
+
+
+def _unseen(ch: str) -> bool:
+    """Spaces and characters with no look of their own (zero-width, bidi controls, BOM),
+    which spreadsheets skip or which hide what a cell starts with."""
+    return ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Zl", "Zp")
+
+
 def csv_cell(value) -> str:
-    """A cell as text; one that starts like a formula is kept as text by spreadsheets."""
+    """A cell as text that no spreadsheet reads as a formula.
+
+    The cell, and every piece of it after a list separator (`,` `;` tab `|`), is looked
+    at from its first visible character, NFKC-normalised. Where that starts a
+    formula, an apostrophe goes in front (of the cell; of the piece, after its
+    separator), which spreadsheets take as "this is text". Other cells are unchanged.
+    """
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    out = []
+    piece_start = 0  # where a mark would go for the piece being read
+    looking = True  # still before the piece's first visible character
+    for ch in text:
+        if looking and not (_unseen(ch) and ch not in "\t\r"):
+            if unicodedata.normalize("NFKC", ch)[:1] in FORMULA_STARTS:
+                out.insert(piece_start, "'")
+            looking = False
+        out.append(ch)
+        if ch in LIST_SEPARATORS:
+            piece_start, looking = len(out), True
+    return "".join(out)
 
 
 def decimal_amount(cents: int) -> str:

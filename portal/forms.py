@@ -132,6 +132,19 @@ def no_control_characters(form, field):
         raise ValidationError(_l("Remove the invisible control characters from this text."))
 
 
+# Characters that reorder the text around them (Unicode bidi embeddings, overrides,
+# isolates and marks): in a name they could make it read as something else.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+
+
+def no_direction_controls(form, field):
+    """Names and titles keep the order people typed; their direction is set where shown."""
+    if isinstance(field.data, str) and any(ch in BIDI_CONTROLS for ch in field.data):
+        raise ValidationError(_l("Remove the invisible characters that change the direction "
+                                 "of the text."))
+
+
 class _TranslatedChoice:
     """WTForms' own message for an unknown choice is English only."""
 

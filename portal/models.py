@@ -1,7 +1,14 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from portal.audit.models import AuditEvent
-from portal.auth.models import AccountToken, Role, RoleGrant, TokenPurpose, User
+from portal.auth.models import (
+    AccountToken,
+    Role,
+    RoleGrant,
+    RoleGrantRequest,
+    TokenPurpose,
+    User,
+)
 from portal.documents.models import Document, DocumentVersion, TranslationRequest
 from portal.meetings.models import (
     Attendance,
@@ -26,5 +33,5 @@ __all__ = [
     "Meeting", "MeetingReminder",
     "MeetingText", "Rsvp", "Enrollment", "EnrollmentStatus", "Installment",
     "OutboxMessage", "OutboxStatus", "Payment", "PaymentMethod", "Program", "Role", "RoleGrant",
-    "TaxFormStatus", "TokenPurpose", "TranslationRequest", "User",
+    "RoleGrantRequest", "TaxFormStatus", "TokenPurpose", "TranslationRequest", "User",
 ]

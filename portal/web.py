@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from portal.access import enforce_access, enforce_csrf
@@ -90,6 +91,16 @@ def form_problems(form) -> list[tuple[str, str]]:
     return problems
 
 
+def isolate(value, context: str = "html"):
+    """Something a person wrote (a name, a title), set apart from the text around it so
+    its direction cannot reorder the page: `<bdi>` in HTML, and first-strong isolate
+    characters where tags cannot go (`context="text"`: page titles, options)."""
+    text = "" if value is None else str(value)
+    if context == "text":
+        return "\u2068" + text + "\u2069"
+    return Markup("<bdi>%s</bdi>") % text
+
+
 def month_name(day) -> str:
     """"December 2026" in the reader's language."""
     return format_skeleton("yMMMM", day, locale=get_locale())
@@ -156,6 +167,7 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.globals["current_path"] = current_path
     app.jinja_env.globals["money"] = money  # also in emails rendered outside a request
     app.jinja_env.filters["month_name"] = month_name
+    app.jinja_env.filters["isolate"] = isolate
     app.jinja_env.globals["interpretation_name"] = interpretation_name
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["time"] = format_time

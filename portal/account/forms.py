@@ -9,6 +9,7 @@ from portal.forms import (
     WholeNumberField,
     max_length,
     no_control_characters,
+    no_direction_controls,
     required,
 )
 from portal.i18n import LANGUAGES
@@ -27,7 +28,8 @@ def interpretation_choices():
 class ProfileForm(Form):
     name = StringField(
         _l("Name"),
-        validators=[required(_l("Enter your name.")), max_length(120), no_control_characters],
+        validators=[required(_l("Enter your name.")), max_length(120), no_control_characters,
+                    no_direction_controls],
         render_kw={"autocomplete": "name"},
     )
     preferred_language = Select(

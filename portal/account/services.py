@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from portal.auth.models import User
 from portal.auth.services import (
+    InvalidLink,
     PersonRuleError,
+    change_sign_in_identity,
     check_sign_in_names_free,
     normalise_identifier,
 )
+from portal.db import db
+from portal.outbox.services import external_url, queue_email
 
 
 def update_profile(
@@ -24,18 +31,26 @@ def update_profile(
     childcare_children: int,
     transport_help: bool,
     access_needs: str | None,
-) -> None:
-    """Save a person's own details, preferences and default needs."""
+) -> str | None:
+    """Save a person's own details, preferences and default needs.
+
+    A new email address is not saved here: it is returned, for a link to be sent to
+    it (see `ask_to_confirm_email`), and changes when that link is opened. Whether
+    the address is someone else's is never said.
+    """
     email = normalise_identifier(email) if email else None
     if email is None and not user.username:
         # Without either, the person could no longer sign in.
         raise PersonRuleError(
             "email", _l("You sign in with your email address, so it cannot be empty.")
         )
-    check_sign_in_names_free(user, email, None)
+    new_email = None
+    if email is None and user.email:
+        change_sign_in_identity(user, user, email=None, username=user.username)
+    elif email != user.email:
+        new_email = email
     user.name = name
     user.preferred_language = preferred_language
-    user.email = email
     user.phone = phone or None
     for key in ("notify_meeting_changes", "notify_reminders", "notify_new_materials",
                 "notify_payments"):
@@ -44,3 +59,40 @@ def update_profile(
     user.childcare_children = childcare_children
     user.transport_help = transport_help
     user.access_needs = access_needs or None
+    return new_email
+
+
+def _email_links(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="email-change")
+
+
+def ask_to_confirm_email(user: User, new_email: str, *, secret_key: str) -> None:
+    """Email a link to the new address; opening it makes the change. Nothing is sent
+    when the address already belongs to someone (the page says the same either way)."""
+    try:
+        check_sign_in_names_free(user, new_email, None)
+    except PersonRuleError:
+        return
+    raw = _email_links(secret_key).dumps({"user": user.id, "from": user.email, "to": new_email})
+    queue_email(user, "email_confirm", address=new_email, new_email=new_email,
+                link=external_url("account.confirm_email", token=raw))
+
+
+def confirm_email(raw: str, *, secret_key: str, max_age: timedelta) -> User:
+    """Make the change a link sent to a new address asked for. The link stops working
+    once the address has changed (it names the address it changes from)."""
+    try:
+        data = _email_links(secret_key).loads(raw, max_age=int(max_age.total_seconds()))
+    except BadSignature:
+        raise InvalidLink from None
+    if not isinstance(data, dict):
+        raise InvalidLink
+    user = db.session.get(User, data.get("user")) if isinstance(data.get("user"), int) else None
+    if user is None or not user.active or user.email != data.get("from"):
+        raise InvalidLink
+    new_email = data.get("to")
+    if not isinstance(new_email, str):
+        raise InvalidLink
+    check_sign_in_names_free(user, new_email, None)
+    change_sign_in_identity(user, user, email=new_email, username=user.username)
+    return user

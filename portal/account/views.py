@@ -6,10 +6,18 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from portal.access import keeps_own_csrf, signed_in
+from portal.access import keeps_own_csrf, public, signed_in
 from portal.account.forms import ChangePasswordForm, ProfileForm
-from portal.account.services import update_profile
-from portal.auth.services import PasswordRejected, PersonRuleError, change_password
+from portal.account.services import ask_to_confirm_email, update_profile
+from portal.account.services import confirm_email as confirm_email_change
+from portal.auth.recent import too_many_wrong_passwords
+from portal.auth.services import (
+    InvalidLink,
+    PasswordRejected,
+    PersonRuleError,
+    change_password,
+)
+from portal.auth.views import sign_out_after_wrong_passwords
 from portal.db import db
 
 bp = Blueprint("account", __name__, url_prefix="/profile")
@@ -32,7 +40,7 @@ def profile():
         form.interpretation_language.data = user.interpretation_language or ""
     if form.validate_on_submit():
         try:
-            update_profile(
+            new_email = update_profile(
                 user,
                 name=form.name.data,
                 preferred_language=form.preferred_language.data,
@@ -47,10 +55,31 @@ def profile():
         except PersonRuleError as error:
             form.add_error(error.field, error.message)
         else:
+            if new_email:
+                ask_to_confirm_email(user, new_email, secret_key=current_app.secret_key)
             db.session.commit()
             flash(_("Your profile is saved."), "success")
+            if new_email:
+                # The same words whatever happened, so the page never tells whether
+                # the address belongs to someone else.
+                flash(_("We sent a link to %(email)s. Your email address changes when you "
+                        "open it.", email=new_email), "info")
             return redirect(url_for("account.profile"))
     return render_template("account/profile.html", form=form)
+
+
+@bp.route("/email/<token>")
+@public
+def confirm_email(token: str):
+    try:
+        confirm_email_change(token, secret_key=current_app.secret_key,
+                             max_age=current_app.config["EMAIL_CONFIRM_LIFETIME"])
+    except (InvalidLink, PersonRuleError):
+        db.session.rollback()
+        return render_template("auth/link_invalid.html", purpose="email_change"), 404
+    db.session.commit()
+    flash(_("Your email address is changed."), "success")
+    return redirect(url_for("account.profile"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -66,11 +95,17 @@ def password():
                 current_app.config["PASSWORD_MIN_LENGTH"],
             )
         except PasswordRejected as error:
+            # Wrong current passwords are counted like those typed before money moves,
+            # so someone at an unattended screen cannot keep guessing.
+            if error.field == "current_password" and too_many_wrong_passwords(user):
+                return sign_out_after_wrong_passwords()
             form.add_error(error.field, error.message)
         else:
             db.session.commit()
             # This session carries on with the new session token; others end.
             login_user(user)
-            flash(_("Your password is changed. You are signed out on other devices."), "success")
+            flash(_("Your password is changed. You are signed out on other devices, and your "
+                    "calendar address has stopped working: make a new one if you use it."),
+                  "success")
             return redirect(url_for("account.profile"))
     return render_template("account/password.html", form=form)

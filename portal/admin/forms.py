@@ -11,9 +11,11 @@ from portal.forms import (
     Form,
     MoneyField,
     MultipleChoice,
+    Radio,
     Select,
     max_length,
     no_control_characters,
+    no_direction_controls,
     required,
     strip,
 )
@@ -46,7 +48,7 @@ class PersonForm(Form):
     name = StringField(
         _l("Name"),
         validators=[required(_l("Enter the person's name.")), max_length(120),
-                    no_control_characters],
+                    no_control_characters, no_direction_controls],
     )
     preferred_language = Select(_l("Preferred language"), choices=language_choices())
     email = StringField(
@@ -74,6 +76,17 @@ class PersonForm(Form):
         _l("Roles"),
         choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
         validators=[required(_l("Choose at least one role."))],
+    )
+    # Asked only when the member role is taken from someone enrolled (a second step).
+    enrollment = Radio(
+        _l("What should happen to their enrollment?"),
+        choices=[
+            ("keep", _l("Keep it: they still see the program's meetings and materials, "
+                        "and their stipend goes on")),
+            ("withdraw", _l("Withdraw it: they no longer see the program. Their answers, "
+                            "attendance and payments are kept")),
+        ],
+        validators=[Optional()],
     )
 
 

@@ -19,11 +19,22 @@ from portal.admin.forms import (
     PersonForm,
     ProgramForm,
 )
-from portal.admin.services import add_person, invite, set_active, update_person
+from portal.admin.services import (
+    EnrollmentDecision,
+    EnrollmentDecisionNeeded,
+    add_person,
+    decide_role_request,
+    may_decide,
+    pending_requests,
+    send_sign_in_link,
+    set_active,
+    update_person,
+)
 from portal.audit.models import AuditEvent
 from portal.audit.services import audit_log_rows
+from portal.audit.visibility import audit_details_for, outbox_subject_for
 from portal.auth.forms import ButtonForm
-from portal.auth.models import Role, User
+from portal.auth.models import Role, RoleGrantRequest, User
 from portal.auth.services import PersonRuleError
 from portal.csv_export import ROWS_PER_FETCH, csv_download
 from portal.db import db, utcnow
@@ -39,6 +50,12 @@ AUDIT_ACTIONS = {
     "person.added": _l("Person added and invited"),
     "invitation.sent": _l("Sign-in link sent"),
     "roles.changed": _l("Roles changed"),
+    "role.requested": _l("Role asked for, waiting for a second person"),
+    "role.confirmed": _l("Role confirmed by a second person"),
+    "role.declined": _l("Role declined by a second person"),
+    "sign_in_identity.changed": _l("Email address or username changed"),
+    "password_reset.sent": _l("Link to choose a new password sent"),
+    "enrollment.withdrawn": _l("Enrollment withdrawn"),
     "person.deactivated": _l("Person deactivated"),
     "person.reactivated": _l("Person reactivated"),
     "program.updated": _l("Program settings changed"),
@@ -129,17 +146,30 @@ def add_person_page():
             form.add_error(error.field, error.message)
         else:
             db.session.commit()
+            _flash_waiting_roles(invitation.user, set(_person_details(form)["roles"])
+                                 - invitation.user.roles)
             return _after_invitation(invitation)
     return render_template("admin/person_new.html", form=form)
 
 
 def _after_invitation(invitation):
+    if invitation.is_reset:
+        flash(_("%(name)s already has a password, so a link to choose a new one is on its "
+                "way to %(email)s.", name=invitation.user.name, email=invitation.address),
+              "success")
+        return redirect(url_for("admin.person", user_id=invitation.user.id))
     if invitation.emailed:
-        flash(_("The invitation is on its way to %(email)s.", email=invitation.user.email),
+        flash(_("The invitation is on its way to %(email)s.", email=invitation.address),
               "success")
         return redirect(url_for("admin.person", user_id=invitation.user.id))
     # No email: the admin hands over the link in person. It is shown only now.
     return render_template("admin/invitation_link.html", invitation=invitation)
+
+
+def _flash_waiting_roles(user: User, waiting: set[Role]) -> None:
+    if waiting:
+        flash(_("Finance rights for %(name)s wait for a second person: a finance officer or "
+                "another admin confirms them under Finance rights.", name=user.name), "info")
 
 
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])
@@ -151,19 +181,29 @@ def person(user_id: int):
     if request.method == "GET":
         form.roles.data = sorted(role.value for role in user.roles)
     if form.validate_on_submit():
+        program = current_program_or_404()
         try:
-            update_person(
+            waiting = update_person(
                 current_user._get_current_object(),
                 user,
-                current_program_or_404(),
+                program,
                 **_person_details(form),
+                enrollment_decision=(EnrollmentDecision(form.enrollment.data)
+                                     if form.enrollment.data else None),
+                now=utcnow(),
             )
+        except EnrollmentDecisionNeeded:
+            db.session.rollback()
+            # Roles and enrollment are separate decisions: ask before anything changes.
+            return render_template("admin/person_enrollment.html", form=form, person=user,
+                                   program=program)
         except PersonRuleError as error:
             db.session.rollback()
             form.add_error(error.field, error.message)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
+            _flash_waiting_roles(user, waiting)
             return redirect(url_for("admin.person", user_id=user.id))
     return render_template("admin/person.html", form=form, person=user, action_form=ButtonForm())
 
@@ -174,10 +214,57 @@ def resend_invitation(user_id: int):
     user = get_person(user_id)
     if not user.active:
         abort(404)
-    invitation = invite(current_user._get_current_object(), user, current_program_or_404(),
-                        now=utcnow(), lifetime=current_app.config["INVITATION_LIFETIME"])
+    try:
+        invitation = send_sign_in_link(
+            current_user._get_current_object(), user, current_program_or_404(), now=utcnow(),
+            invitation_lifetime=current_app.config["INVITATION_LIFETIME"],
+            reset_lifetime=current_app.config["PASSWORD_RESET_LIFETIME"])
+    except PersonRuleError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("admin.person", user_id=user.id))
     db.session.commit()
     return _after_invitation(invitation)
+
+
+@bp.route("/finance-rights")
+@roles_required(Role.ADMIN, Role.FINANCE)
+def role_requests():
+    return render_template("admin/role_requests.html", requests=pending_requests(),
+                           may_decide=may_decide, action_form=ButtonForm())
+
+
+@bp.route("/finance-rights/<int:request_id>/confirm", methods=["POST"])
+@roles_required(Role.ADMIN, Role.FINANCE)
+def confirm_role(request_id: int):
+    return _decide(request_id, confirm=True)
+
+
+@bp.route("/finance-rights/<int:request_id>/decline", methods=["POST"])
+@roles_required(Role.ADMIN, Role.FINANCE)
+def decline_role(request_id: int):
+    return _decide(request_id, confirm=False)
+
+
+def _decide(request_id: int, confirm: bool):
+    grant_request = db.session.get(RoleGrantRequest, request_id)
+    if grant_request is None:
+        abort(404)
+    try:
+        decide_role_request(current_user._get_current_object(), grant_request,
+                            confirm=confirm, now=utcnow())
+    except PersonRuleError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        name = grant_request.user.name
+        if confirm:
+            flash(_("%(name)s now has finance rights. Every finance officer is told.",
+                    name=name), "success")
+        else:
+            flash(_("Finance rights for %(name)s were declined.", name=name), "success")
+    return redirect(url_for("admin.role_requests"))
 
 
 @bp.route("/people/<int:user_id>/deactivate", methods=["POST"])
@@ -280,7 +367,7 @@ def audit_log():
     )
     page = db.paginate(query, page=page_number(),
                        per_page=current_app.config["AUDIT_EVENTS_PER_PAGE"], error_out=False)
-    return render_template("admin/audit.html", page=page)
+    return render_template("admin/audit.html", page=page, details_for=audit_details_for)
 
 
 @bp.route("/audit.csv")
@@ -289,14 +376,16 @@ def audit_log_csv():
     header = [_("When (UTC)"), _("Who"), _("What"), _("Subject type"), _("Subject number"),
               _("Details")]
     query = audit_log_rows()
+    viewer = current_user._get_current_object()
 
     def rows():
         # Runs while the download streams, fetching a few hundred events at a time.
         result = db.session.execute(query.execution_options(yield_per=ROWS_PER_FETCH))
         for event, actor in result:
+            details = audit_details_for(viewer, event.action, event.details)
             yield (event.created_at.strftime("%Y-%m-%d %H:%M:%S"), actor,
                    audit_action(event.action), event.subject_type, event.subject_id,
-                   json.dumps(event.details or {}, ensure_ascii=False, sort_keys=True,
+                   json.dumps(details, ensure_ascii=False, sort_keys=True,
                               separators=(",", ":")))
 
     return csv_download(header, rows(), f"audit-log-{utcnow():%Y-%m-%d}.csv")
@@ -308,4 +397,4 @@ def outbox():
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
     page = db.paginate(query, page=page_number(),
                        per_page=current_app.config["OUTBOX_PER_PAGE"], error_out=False)
-    return render_template("admin/outbox.html", page=page)
+    return render_template("admin/outbox.html", page=page, subject_for=outbox_subject_for)

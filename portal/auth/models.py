@@ -48,6 +48,10 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     preferred_language: Mapped[str] = mapped_column(String(10), default="en")
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # The address password resets go to after staff changed the email of someone who
+    # already had a password, until that person signs in again: a changed address
+    # must not be a way to take over the account.
+    previous_email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of the session id: replacing it signs the person out everywhere.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
@@ -87,7 +91,17 @@ class User(UserMixin, db.Model):
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        """True for the right password. Someone without a password yet costs the same
+        work as anyone else, so the time taken tells nothing about the account."""
+        if not self.password_hash:
+            check_password_hash(dummy_password_hash(), password)
+            return False
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def reset_address(self) -> str | None:
+        """Where a password reset may be sent: never an address staff just put in."""
+        return self.previous_email or self.email
 
     # Roles -----------------------------------------------------------------
     @property
@@ -106,6 +120,18 @@ class User(UserMixin, db.Model):
         return self.email or self.username or ""
 
 
+_dummy_hashes: dict[str, str] = {}
+
+
+def dummy_password_hash() -> str:
+    """A hash of a random password, made with the configured method, so checking
+    against it costs what a real check costs."""
+    method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _dummy_hashes[method]
+
+
 class RoleGrant(db.Model):
     __tablename__ = "role_grants"
 
@@ -116,6 +142,32 @@ class RoleGrant(db.Model):
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="role_grants")
+
+
+class GrantStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class RoleGrantRequest(db.Model):
+    """A role that needs a second person before it is given (finance): asked by one
+    admin, confirmed or declined by a finance officer or another admin."""
+
+    __tablename__ = "role_grant_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(string_enum(Role))
+    status: Mapped[GrantStatus] = mapped_column(
+        string_enum(GrantStatus), default=GrantStatus.PENDING, index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
 
 
 class AccountToken(db.Model):

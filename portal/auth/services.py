@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import datetime, timedelta
 from functools import cache
 from importlib.resources import files
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
-from werkzeug.security import generate_password_hash
+from sqlalchemy import delete, func, select, update
 
-from portal.auth.models import AccountToken, TokenPurpose, User, hash_token
+from portal.audit.services import record_event
+from portal.auth.models import (
+    AccountToken,
+    TokenPurpose,
+    User,
+    dummy_password_hash,
+    hash_token,
+    new_session_token,
+)
 from portal.db import db
+from portal.outbox.services import queue_email
 from portal.rules import RuleError
 
 
@@ -43,6 +52,27 @@ def check_sign_in_names_free(user: User | None, email: str | None, username: str
         ).first()
         if other is not None and other is not user:
             raise PersonRuleError("username", _l("Someone already uses this username."))
+
+
+def change_sign_in_identity(actor: User | None, user: User, *, email: str | None,
+                            username: str | None) -> None:
+    """Change what a person signs in with. Audited with the old and new values; the
+    old address is told, so a change nobody asked for is noticed."""
+    before = {"email": user.email, "username": user.username}
+    after = {"email": email, "username": username}
+    changes = {key: {"from": before[key], "to": after[key]} for key in before
+               if before[key] != after[key]}
+    if not changes:
+        return
+    if (actor is not None and actor.id != user.id and user.password_hash
+            and "email" in changes and before["email"] and user.previous_email is None):
+        user.previous_email = before["email"]
+    user.email, user.username = email, username
+    record_event(actor, "sign_in_identity.changed", "user", user.id, changes=changes)
+    if before["email"]:
+        queue_email(user, "sign_in_changed", address=before["email"],
+                    new_email=email, new_username=username,
+                    email_changed="email" in changes, username_changed="username" in changes)
 
 
 @cache
@@ -90,16 +120,42 @@ def authenticate(identifier: str, password: str) -> User | None:
     user = find_user_by_identifier(identifier)
     if user is None:
         # Spend the same effort as a real check, so timing tells nothing.
-        User(password_hash=_dummy_hash()).check_password(password)
+        User(password_hash=dummy_password_hash()).check_password(password)
         return None
     if not user.check_password(password) or not user.active:
         return None
     return user
 
 
-@cache
-def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_hex(16))
+def end_every_session(user: User) -> None:
+    """Sign the person out everywhere (every copy of every session cookie stops
+    working) and end their private calendar address, which is a key of its own."""
+    from portal.meetings.models import CalendarFeed  # meetings builds on people
+
+    user.session_token = new_session_token()
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
+
+
+def unused_link_secret() -> str:
+    """A secret like a link's, hashed as one is, for answers that must cost the same
+    whether or not an account was found."""
+    raw = secrets.token_urlsafe(32)
+    hash_token(raw)
+    return raw
+
+
+def stand_in_recipient(email: str) -> User:
+    """A person who is not in the database, to write an email for that is never sent."""
+    from flask_babel import get_locale
+
+    return User(name=email, email=email, preferred_language=str(get_locale()))
+
+
+def take_at_least(started: float, seconds: float) -> None:
+    """Wait until `seconds` have passed since `started` (time.perf_counter())."""
+    remaining = seconds - (time.perf_counter() - started)
+    if remaining > 0:
+        time.sleep(remaining)
 
 
 def issue_token(user: User, purpose: TokenPurpose, now: datetime, lifetime: timedelta) -> str:
@@ -157,16 +213,19 @@ def redeem_token(
     if claimed != 1:
         raise InvalidLink
     token.user.set_password(password)
+    end_every_session(token.user)
     return token.user
 
 
 def change_password(
     user: User, current_password: str, new_password: str, min_length: int
 ) -> None:
-    """Change a password; every other session of this person ends."""
+    """Change a password; every other session of this person ends, and so does their
+    calendar address."""
     if not user.check_password(current_password):
         raise PasswordRejected(
             _l("Your current password is not right."), field="current_password"
         )
     check_new_password(new_password, user, min_length)
     user.set_password(new_password)
+    end_every_session(user)

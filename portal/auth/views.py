@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import (
     Blueprint,
     current_app,
@@ -15,24 +17,29 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from limits import parse
 
 from portal.access import is_safe_next, keeps_own_csrf, public, signed_in
 from portal.auth.forms import ButtonForm, ForgotPasswordForm, NewPasswordForm, SignInForm
-from portal.auth.models import TokenPurpose, new_session_token
+from portal.auth.models import TokenPurpose
 from portal.auth.recent import note_password_entered
 from portal.auth.services import (
     InvalidLink,
     PasswordRejected,
     authenticate,
+    end_every_session,
     find_usable_token,
     find_user_by_identifier,
     issue_token,
     normalise_identifier,
     redeem_token,
+    stand_in_recipient,
+    take_at_least,
+    unused_link_secret,
 )
 from portal.db import db, utcnow
 from portal.extensions import limiter
-from portal.outbox.services import external_url, queue_email
+from portal.outbox.services import external_url, queue_email, render_email
 
 bp = Blueprint("auth", __name__)
 
@@ -58,6 +65,8 @@ def start_session(user) -> None:
     """Begin a fresh session for this person (a new session id), keeping the language choice."""
     _fresh_session()
     login_user(user)
+    # The person proved who they are: an address staff put in is theirs from now on.
+    user.previous_email = None
     session.permanent = True
     user.last_sign_in_at = utcnow()
     note_password_entered(user.last_sign_in_at)
@@ -111,11 +120,32 @@ def sign_out_after_wrong_passwords():
 
 
 def sign_in_throttled():
-    """Shown instead of the form's answer after too many failed tries."""
+    """Shown instead of the form's answer after too many failed tries. The owner of
+    the account is emailed a link that lets them in at once (once per pause)."""
     form = SignInForm()
     form.identifier.data = request.form.get("identifier", "")
-    form.add_error("password", _too_many_tries_message())
-    return render_template("auth/sign_in.html", form=form), 429
+    user = find_user_by_identifier(form.identifier.data or "")
+    if user is not None and user.active and user.reset_address and _first_pause_email(user):
+        _email_sign_in_paused(user)
+    form.add_error("password", _(
+        "Too many tries to sign in. Signing in with a password is paused for 15 minutes. "
+        "If this is your account, you can get in now with a link: if it has an email "
+        "address, we sent one there, and the link below sends another."))
+    return render_template("auth/sign_in.html", form=form, throttled=True), 429
+
+
+def _first_pause_email(user) -> bool:
+    """True once per pause, so a stranger's tries cannot flood the owner's inbox."""
+    window = current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"].split(" per ", 1)[-1]
+    return limiter.limiter.hit(parse(f"1 per {window}"), "sign-in-paused-email", str(user.id))
+
+
+def _email_sign_in_paused(user) -> None:
+    raw = issue_token(user, TokenPurpose.PASSWORD_RESET, utcnow(),
+                      current_app.config["PASSWORD_RESET_LIFETIME"])
+    queue_email(user, "sign_in_paused", address=user.reset_address,
+                link=external_url("auth.reset_password", token=raw))
+    db.session.commit()
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -123,8 +153,9 @@ def sign_in_throttled():
 def sign_out():
     # Sessions live in the signed cookie, so a copy taken before signing out (on a
     # shared computer, say) would still work; a new token makes every copy useless.
-    # This also signs the person out on their other devices.
-    current_user.session_token = new_session_token()
+    # This also signs the person out on their other devices and ends their calendar
+    # address.
+    end_every_session(current_user._get_current_object())
     db.session.commit()
     logout_user()
     _fresh_session()
@@ -162,8 +193,8 @@ def _redeem_link_page(token: str, purpose: TokenPurpose, template: str, success_
 @public
 @keeps_own_csrf
 def accept_invitation(token: str):
-    if current_user.is_authenticated:
-        logout_user()
+    # Whoever is signed in stays signed in until the form is sent: opening a link
+    # (a GET) never signs anyone out.
     return _redeem_link_page(
         token, TokenPurpose.INVITATION, "auth/accept_invitation.html",
         _("Welcome! Your password is saved and you are signed in."),
@@ -187,15 +218,23 @@ def reset_password(token: str):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        started = time.perf_counter()
         user = find_user_by_identifier(form.email.data)
-        if user is not None and user.active and user.email:
-            raw = issue_token(
-                user, TokenPurpose.PASSWORD_RESET, utcnow(),
-                current_app.config["PASSWORD_RESET_LIFETIME"],
-            )
-            queue_email(user, "password_reset",
-                        link=external_url("auth.reset_password", token=raw))
-            db.session.commit()
+        known = user is not None and user.active and bool(user.reset_address)
+        # The same work whether or not the address is known (a link made, an email
+        # written, a commit), and the same least time, so the answer's timing tells
+        # nothing about who has an account.
+        raw = issue_token(
+            user, TokenPurpose.PASSWORD_RESET, utcnow(),
+            current_app.config["PASSWORD_RESET_LIFETIME"],
+        ) if known else unused_link_secret()
+        link = external_url("auth.reset_password", token=raw)
+        if known:
+            queue_email(user, "password_reset", address=user.reset_address, link=link)
+        else:
+            render_email(stand_in_recipient(form.email.data), "password_reset", link=link)
+        db.session.commit()
+        take_at_least(started, current_app.config["ACCOUNT_ANSWER_SECONDS"])
         # The same answer whether or not the address is known.
         return render_template("auth/forgot_password_sent.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form)

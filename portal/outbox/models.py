@@ -24,6 +24,8 @@ class OutboxMessage(db.Model):
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     to_address: Mapped[str] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(10))
+    # Which email this is (its template): tells pages which messages speak of money.
+    topic: Mapped[str | None] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[OutboxStatus] = mapped_column(

@@ -26,27 +26,37 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def queue_email(recipient: User, template: str, **context) -> OutboxMessage | None:
+def queue_email(recipient: User, template: str, *, address: str | None = None,
+                **context) -> OutboxMessage | None:
     """Render `email/<template>` in the recipient's language and add it to the outbox.
 
-    Returns None for a person without an email address. The caller commits,
-    so the message is stored together with the change that causes it.
+    `address` sends it somewhere other than the person's email address (their old
+    one, after a change). Returns None for a person without an email address. The
+    caller commits, so the message is stored together with the change that causes it.
     """
-    if not recipient.email:
+    address = address or recipient.email
+    if not address:
         return None
     language = recipient.preferred_language
-    with force_locale(language):
-        subject = render_template(f"email/{template}.subject.txt", recipient=recipient, **context)
-        body = render_template(f"email/{template}.body.txt", recipient=recipient, **context)
+    subject, body = render_email(recipient, template, **context)
     message = OutboxMessage(
         recipient_id=recipient.id,
-        to_address=recipient.email,
+        to_address=address,
+        topic=template,
         language=language,
         subject=" ".join(subject.split()),
         body=body.strip() + "\n",
     )
     db.session.add(message)
     return message
+
+
+def render_email(recipient: User, template: str, **context) -> tuple[str, str]:
+    """(subject, body) of `email/<template>` in the recipient's language."""
+    with force_locale(recipient.preferred_language):
+        subject = render_template(f"email/{template}.subject.txt", recipient=recipient, **context)
+        body = render_template(f"email/{template}.body.txt", recipient=recipient, **context)
+    return subject, body
 
 
 def _build_email(message: OutboxMessage) -> EmailMessage:

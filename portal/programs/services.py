@@ -28,16 +28,19 @@ class PlannedInstallment:
 
 
 def program_for(user: User | None) -> Program | None:
-    """The program a person belongs to, or the first program for staff and visitors."""
+    """The program a person sees: the one they are actively enrolled in, or for staff
+    the first program. A withdrawn member, or anyone else, sees none."""
     return program_and_membership(user)[0]
 
 
 def program_and_membership(user: User | None) -> tuple[Program | None, bool]:
-    """The program a person belongs to and True, or the first program and False for
-    staff and visitors; one query either way. Installments load only when asked for,
-    since most pages show none."""
+    """The program a person belongs to and True; for staff, the first program and
+    False; for anyone else (a withdrawn member, say) None and False. Visitors who are
+    not signed in get the first program's name on public pages and nothing more.
+    One query either way. Installments load only when asked for, since most pages
+    show none."""
+    first = select(Program).options(lazyload(Program.installments)).order_by(Program.id)
     if user is None or not getattr(user, "is_authenticated", False):
-        first = select(Program).options(lazyload(Program.installments)).order_by(Program.id)
         return db.session.scalars(first.limit(1)).first(), False
     row = db.session.execute(
         select(Program, Enrollment.id).options(lazyload(Program.installments))
@@ -49,7 +52,10 @@ def program_and_membership(user: User | None) -> tuple[Program | None, bool]:
     ).first()
     if row is None:
         return None, False
-    return row[0], row[1] is not None
+    if row[1] is not None:
+        return row[0], True
+    # Nothing falls back to another program for someone who is not staff.
+    return (row[0], False) if user.is_staff else (None, False)
 
 
 def enroll(user: User, program: Program) -> Enrollment:

@@ -107,13 +107,16 @@ def _program_choices() -> list:
 @bp.route("/stipend")
 @signed_in
 def my_stipend():
+    # Their own money stays theirs to see after a withdrawal: the enrollment of the
+    # program they see, or else their latest one.
     program = current_program()
-    enrollment = program and db.session.scalars(
-        select(Enrollment).where(Enrollment.user_id == current_user.id,
-                                 Enrollment.program_id == program.id)).first()
+    enrollment = db.session.scalars(
+        select(Enrollment).where(Enrollment.user_id == current_user.id)
+        .order_by(Enrollment.program_id != (program.id if program else 0),
+                  Enrollment.id.desc())).first()
     if enrollment is None:
         return render_template("stipends/my_stipend.html", enrollment=None)
-    today = program.local_today(utcnow())
+    today = enrollment.program.local_today(utcnow())
     return render_template("stipends/my_stipend.html", enrollment=enrollment,
                            summary=stipend_summary(enrollment, today),
                            payments=_payments_page(enrollment), method_labels=METHOD_LABELS)
