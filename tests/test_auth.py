@@ -16,7 +16,7 @@ def test_sign_in_with_email_and_reach_home(client, people):
     assert response.status_code == 302
     assert response.location == "/"
     page = client.get("/").get_data(as_text=True)
-    assert "Hello, Mo Member" in page
+    assert "Hello, <bdi>Mo Member</bdi>" in page
 
 
 def test_person_without_email_signs_in_with_username(client, program):

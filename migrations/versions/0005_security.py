@@ -21,7 +21,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.Enum('member', 'facilitator', 'finance', 'admin', name='role', native_enum=False, length=19), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'confirmed', 'declined', name='grantstatus', native_enum=False, length=9), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'confirmed', 'declined', name='grantstatus', native_enum=False, length=17), nullable=False),
     sa.Column('requested_by_id', sa.Integer(), nullable=True),
     sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
