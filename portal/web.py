@@ -54,10 +54,13 @@ def navigation() -> list[tuple[str, object]]:
     """Links for the roles the signed-in person holds, in display order."""
     if not current_user.is_authenticated:
         return []
-    items = [("home.index", _l("Home")), ("meetings.calendar", _l("Meetings")),
-             ("documents.materials", _l("Materials"))]
+    items = [("home.index", _l("Home"))]
+    if current_program() is not None:
+        items += [("meetings.calendar", _l("Meetings")), ("documents.materials", _l("Materials"))]
     if current_user.has_role(Role.FACILITATOR, Role.ADMIN):
         items.append(("documents.translation_requests", _l("Translation requests")))
+    if current_user.has_role(Role.ADMIN, Role.FINANCE):
+        items.append(("admin.role_requests", _l("Finance rights")))
     if current_user.has_role(Role.ADMIN):
         items += [
             ("admin.people", _l("People")),

@@ -30,7 +30,8 @@ from portal.meetings.services import (
     local_instant,
     rsvp_for_meeting,
 )
-from portal.programs.models import Enrollment, Installment, Program
+from portal.admin.services import request_role
+from portal.programs.models import Enrollment, EnrollmentStatus, Installment, Program
 from portal.stipends.models import Payment, PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment
 from tests import sample_files
@@ -43,13 +44,17 @@ FACILITATOR = "facilitator"
 FINANCE = "finance"
 ADMIN = "admin"
 DEACTIVATED = "deactivated"  # signed in with every role, then deactivated
-ROLES = (ANONYMOUS, MEMBER, OTHER_MEMBER, FACILITATOR, FINANCE, ADMIN, DEACTIVATED)
+# Still active and a member by role, but their enrollment was withdrawn: they see no
+# program at all, theirs or another's.
+WITHDRAWN = "withdrawn-member"
+ROLES = (ANONYMOUS, MEMBER, OTHER_MEMBER, WITHDRAWN, FACILITATOR, FINANCE, ADMIN, DEACTIVATED)
 
-SIGNED_IN = frozenset({MEMBER, OTHER_MEMBER, FACILITATOR, FINANCE, ADMIN})
+SIGNED_IN = frozenset({MEMBER, OTHER_MEMBER, WITHDRAWN, FACILITATOR, FINANCE, ADMIN})
 EVERYONE = SIGNED_IN | {ANONYMOUS, DEACTIVATED}
 STAFF = frozenset({FACILITATOR, ADMIN})
 FINANCE_ONLY = frozenset({FINANCE})
 ADMIN_ONLY = frozenset({ADMIN})
+ADMIN_OR_FINANCE = frozenset({ADMIN, FINANCE})
 NOT_SIGNED_IN = (ANONYMOUS, DEACTIVATED)
 
 
@@ -74,7 +79,7 @@ class Rule:
     def expected(self, role: str) -> tuple[int, str | None]:
         if role in self.exceptions:
             return self.exceptions[role]
-        if role == OTHER_MEMBER and self.other_program is not None:
+        if role in (OTHER_MEMBER, WITHDRAWN) and self.other_program is not None:
             return self.other_program, None
         if role in self.allowed:
             return self.status, self.location
@@ -84,12 +89,19 @@ class Rule:
 
 
 HOME_FOR_SIGNED_IN = {role: (302, "/") for role in SIGNED_IN}
+# Pages of "the program": a withdrawn member has none.
+NO_PROGRAM = {WITHDRAWN: (404, None)}
 
 # Where each route is reached; {names} are filled from the world built for each case.
 PATHS = {
     "static": "/static/portal.css",
     "account.password": "/profile/password",
     "account.profile": "/profile/",
+    # A link that was never issued: a real one changes the member's address.
+    "account.confirm_email": "/profile/email/not-a-real-link",
+    "admin.role_requests": "/admin/finance-rights",
+    "admin.confirm_role": "/admin/finance-rights/{grant_request_id}/confirm",
+    "admin.decline_role": "/admin/finance-rights/{grant_request_id}/decline",
     "admin.add_person_page": "/admin/people/new",
     "admin.audit_log": "/admin/audit",
     "admin.deactivate": "/admin/people/{spare_id}/deactivate",
@@ -149,6 +161,11 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "static": {"GET": Rule(EVERYONE)},
     "account.password": {"GET": Rule(SIGNED_IN), "POST": Rule(SIGNED_IN)},
     "account.profile": {"GET": Rule(SIGNED_IN), "POST": Rule(SIGNED_IN)},
+    "account.confirm_email": {"GET": Rule(EVERYONE, 404)},
+    "admin.role_requests": {"GET": Rule(ADMIN_OR_FINANCE)},
+    # Asked for by an admin who is none of the visitors, so both may decide.
+    "admin.confirm_role": {"POST": Rule(ADMIN_OR_FINANCE, 302, "/admin/finance-rights")},
+    "admin.decline_role": {"POST": Rule(ADMIN_OR_FINANCE, 302, "/admin/finance-rights")},
     "admin.add_person_page": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
     "admin.audit_log": {"GET": Rule(ADMIN_ONLY)},
     "admin.audit_log_csv": {"GET": Rule(ADMIN_ONLY)},
@@ -172,7 +189,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "documents.document": {"GET": Rule(SIGNED_IN, other_program=404)},
     "documents.download": {"GET": Rule(SIGNED_IN, other_program=404)},
     "documents.edit_document": {"GET": Rule(STAFF), "POST": Rule(STAFF)},
-    "documents.materials": {"GET": Rule(SIGNED_IN)},
+    "documents.materials": {"GET": Rule(SIGNED_IN, exceptions=NO_PROGRAM)},
     "documents.new_document": {"GET": Rule(STAFF), "POST": Rule(STAFF)},
     "documents.publish": {"POST": Rule(STAFF, 302, "/materials/{document_id}")},
     "documents.translation_requests": {"GET": Rule(STAFF)},
@@ -184,7 +201,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
         "POST": Rule(STAFF, 302, "/meetings/{meeting_id}/roster",
                      form={"user_id": "{spare_id}", "response": "virtual"})},
     "meetings.attendance": {"POST": Rule(STAFF, 302, "/meetings/{meeting_id}/roster")},
-    "meetings.calendar": {"GET": Rule(SIGNED_IN)},
+    "meetings.calendar": {"GET": Rule(SIGNED_IN, exceptions=NO_PROGRAM)},
     "meetings.calendar_feed": {"GET": Rule(SIGNED_IN), "POST": Rule(SIGNED_IN)},
     "meetings.cancel": {"POST": Rule(STAFF, 302, "/meetings/{meeting_id}")},
     "meetings.edit_meeting": {"GET": Rule(STAFF), "POST": Rule(STAFF)},
@@ -279,7 +296,10 @@ def build_world(app, upload: bool = True) -> World:
         MEMBER: make_person(program, Role.MEMBER, name="Mo Member"),
         OTHER_MEMBER: make_person(other, Role.MEMBER, name="Olu Elsewhere"),
         DEACTIVATED: make_person(program, *Role, name="Dee Parted"),
+        WITHDRAWN: make_person(program, Role.MEMBER, name="Wil Withdrawn"),
     }
+    db.session.scalars(select(Enrollment).where(
+        Enrollment.user_id == people[WITHDRAWN].id)).one().status = EnrollmentStatus.WITHDRAWN
     spare = make_person(program, Role.MEMBER, name=SPARE_NAME)
     spare.phone = SPARE_PHONE
     invited = make_person(program, Role.MEMBER, name="Ivy Invited", password=None)
@@ -302,6 +322,8 @@ def build_world(app, upload: bool = True) -> World:
     publish_document(people[FACILITATOR], document, now)
     spare_enrollment = db.session.scalars(select(Enrollment).where(
         Enrollment.user_id == spare.id)).one()
+    second_admin = make_person(program, Role.ADMIN, name="Abe Second-Admin")
+    grant_request = request_role(second_admin, spare, Role.FINANCE, now)
     payment, _ = record_payment(
         people[FINANCE], spare_enrollment,
         PaymentDetails(SPARE_AMOUNT_CENTS, program.local_today(now), PaymentMethod.CHECK,
@@ -309,6 +331,7 @@ def build_world(app, upload: bool = True) -> World:
         submission_key=new_submission_key(), today=program.local_today(now))
     ids = {
         "spare_id": spare.id,
+        "grant_request_id": grant_request.id,
         "spare_enrollment_id": spare_enrollment.id,
         "meeting_id": meeting.id,
         "document_id": document.id,
@@ -407,7 +430,7 @@ def test_route_answers_each_role_as_the_table_says(app, ctx, endpoint, method, r
         if expected_type == "text/html":
             assert 'name="identifier"' not in response.get_data(as_text=True) or (
                 endpoint == "auth.sign_in"), "an allowed person was shown the sign-in form"
-    if status == 404 and role == OTHER_MEMBER:
+    if status == 404 and role in (OTHER_MEMBER, WITHDRAWN):
         body = response.get_data(as_text=True)
         assert "Second session" not in body and "Map to City Hall" not in body
         assert sample_files.PDF not in response.data
@@ -557,3 +580,37 @@ def test_documents_of_another_program_are_not_listed(app, world):
         assert "Map to City Hall" not in body and "Second session" not in body
     assert db.session.scalars(select(Document)).one().program_id == world.program.id
 
+
+
+def test_a_withdrawn_members_feed_and_pages_show_no_program(app, world):
+    withdrawn = world.people[WITHDRAWN]
+    token = issue_feed_token(withdrawn)
+    db.session.commit()
+    feed = app.test_client().get(f"/calendar/feed/{token}.ics").get_data(as_text=True)
+    assert "Second session" not in feed and "video.example.org" not in feed
+    client = client_for(app, world, WITHDRAWN)
+    for path in ("/", "/calendar", "/materials", "/stipend",
+                 f"/meetings/{world.ids['meeting_id']}",
+                 f"/meetings/{world.ids['meeting_id']}/meeting.ics"):
+        body = client.get(path).get_data(as_text=True)
+        assert "Second session" not in body and "Map to City Hall" not in body, path
+        assert "video.example.org" not in body, path
+
+
+def test_an_admin_cannot_grant_themselves_finance(app, world):
+    admin = world.people[ADMIN]
+    client = client_for(app, world, ADMIN)
+    response = client.post(f"/admin/people/{admin.id}", data={
+        "name": admin.name, "preferred_language": "en", "email": admin.email,
+        "roles": ["admin", "finance"]})
+    assert "Nobody can change their own roles." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).roles == {Role.ADMIN}
+    assert client.get("/finance").status_code == 403
+    # Nor can they confirm finance rights for themselves that another admin asked for.
+    second = db.session.scalars(select(User).where(User.name == "Abe Second-Admin")).one()
+    own = request_role(second, admin, Role.FINANCE, utcnow())
+    db.session.commit()
+    client.post(f"/admin/finance-rights/{own.id}/confirm")
+    db.session.expire_all()
+    assert Role.FINANCE not in db.session.get(User, admin.id).roles

@@ -36,6 +36,7 @@ from wtforms.fields.choices import SelectFieldBase
 import portal
 from portal.access import PUBLIC, SIGNED_IN, access_of
 from portal.account.forms import ChangePasswordForm, ProfileForm
+from portal.admin.services import request_role
 from portal.admin.forms import PersonForm, ProgramForm
 from portal.auth.forms import ButtonForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from portal.auth.models import Role, TokenPurpose, User
@@ -139,6 +140,11 @@ def _fresh(kind: str, world: World) -> int | str:
                          db.session.get(Enrollment, world.ids["enrollment"])).id
     elif kind == "meeting":
         value = _meeting(facilitator, program, 14, "Extra session").id
+    elif kind == "grant_request":
+        # Asked for by the facilitator-turned-second-admin, so the admin may decide.
+        asker = make_person(program, Role.ADMIN, name="Abe Asker")
+        value = request_role(asker, db.session.get(User, world.ids["target"]),
+                             Role.FINANCE, utcnow()).id
     else:
         value = _draft(facilitator, program).id
     db.session.commit()
@@ -195,11 +201,15 @@ POST_ROUTES: dict[str, Route] = {
     "admin.add_person_page": Route("admin", PersonForm, {**PERSON, "name": "Nia New",
                                                          "username": "nia"},
                                    answer_pages=("Sign-in link for",), answer_saves=True),
+    # Taking the member role away first asks what happens to the enrollment.
     "admin.person": Route("admin", PersonForm, {**PERSON, "email": "{target_email}",
                                                 "username": ""},
-                          ids={"user_id": "target"}),
+                          ids={"user_id": "target"},
+                          answer_pages=("What should happen to their enrollment?",)),
     "admin.resend_invitation": Route("admin", ButtonForm, ids={"user_id": "target"},
                                      answer_pages=("Sign-in link for",), answer_saves=True),
+    "admin.confirm_role": Route("admin", ButtonForm, ids={"request_id": "fresh:grant_request"}),
+    "admin.decline_role": Route("admin", ButtonForm, ids={"request_id": "fresh:grant_request"}),
     "admin.deactivate": Route("admin", ButtonForm, ids={"user_id": "target"}),
     "admin.reactivate": Route("admin", ButtonForm, ids={"user_id": "target"}),
     "admin.program_settings": Route("admin", ProgramForm, PROGRAM),
