@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import create_app
+from portal.admin.services import request_role
 from portal.auth.models import Role, TokenPurpose, User
 from portal.auth.services import issue_token
 from portal.db import db, utcnow
@@ -30,7 +31,6 @@ from portal.meetings.services import (
     local_instant,
     rsvp_for_meeting,
 )
-from portal.admin.services import request_role
 from portal.programs.models import Enrollment, EnrollmentStatus, Installment, Program
 from portal.stipends.models import Payment, PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment

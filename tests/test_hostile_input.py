@@ -36,8 +36,8 @@ from wtforms.fields.choices import SelectFieldBase
 import portal
 from portal.access import PUBLIC, SIGNED_IN, access_of
 from portal.account.forms import ChangePasswordForm, ProfileForm
-from portal.admin.services import request_role
 from portal.admin.forms import PersonForm, ProgramForm
+from portal.admin.services import request_role
 from portal.auth.forms import ButtonForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from portal.auth.models import Role, TokenPurpose, User
 from portal.auth.services import issue_token
