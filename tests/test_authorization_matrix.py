@@ -161,7 +161,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "static": {"GET": Rule(EVERYONE)},
     "account.password": {"GET": Rule(SIGNED_IN), "POST": Rule(SIGNED_IN)},
     "account.profile": {"GET": Rule(SIGNED_IN), "POST": Rule(SIGNED_IN)},
-    "account.confirm_email": {"GET": Rule(EVERYONE, 404)},
+    "account.confirm_email": {"GET": Rule(SIGNED_IN, 404)},
     "admin.role_requests": {"GET": Rule(ADMIN_OR_FINANCE)},
     # Asked for by an admin who is none of the visitors, so both may decide.
     "admin.confirm_role": {"POST": Rule(ADMIN_OR_FINANCE, 302, "/admin/finance-rights")},

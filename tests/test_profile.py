@@ -62,7 +62,8 @@ def test_bad_input_keeps_everything_typed_and_changes_nothing(as_role, people):
 
 def test_email_used_by_someone_else_is_not_taken_nor_revealed(as_role, people):
     response = as_role("member").post(
-        "/profile/", data={**PROFILE, "email": people["admin"].email}, follow_redirects=True
+        "/profile/", data={**PROFILE, "preferred_language": "en", "email": people["admin"].email},
+        follow_redirects=True
     )
     page = response.get_data(as_text=True)
     assert "Someone already uses" not in page

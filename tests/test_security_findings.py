@@ -308,14 +308,20 @@ def test_a_new_email_address_changes_only_when_its_link_is_opened(app, as_role, 
     db.session.expire_all()
     assert db.session.get(User, member.id).email == old
     path = EMAIL_LINK.search(outbox_to("mo.new@example.org")[0].body).group(1)
-    assert app.test_client().get(path).status_code == 302
+    # Only the person who asked, signed in, can use it.
+    assert app.test_client().get(path).status_code == 302  # to sign in
+    someone_else = as_role("facilitator")
+    assert someone_else.get(path).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(User, member.id).email == old
+    assert client.get(path).status_code == 302
     db.session.expire_all()
     assert db.session.get(User, member.id).email == "mo.new@example.org"
     assert events("sign_in_identity.changed")[0].details["changes"]["email"] == {
         "from": old, "to": "mo.new@example.org"}
     assert outbox_to(old)  # the old address is told
     # The link works once.
-    assert app.test_client().get(path).status_code == 404
+    assert client.get(path).status_code == 404
 
 
 def test_an_address_someone_else_uses_gets_the_same_answer_and_no_link(as_role, people):

@@ -15,7 +15,6 @@ from portal.auth.services import (
     check_sign_in_names_free,
     normalise_identifier,
 )
-from portal.db import db
 from portal.outbox.services import external_url, queue_email
 
 
@@ -78,21 +77,20 @@ def ask_to_confirm_email(user: User, new_email: str, *, secret_key: str) -> None
                 link=external_url("account.confirm_email", token=raw))
 
 
-def confirm_email(raw: str, *, secret_key: str, max_age: timedelta) -> User:
-    """Make the change a link sent to a new address asked for. The link stops working
-    once the address has changed (it names the address it changes from)."""
+def confirm_email(user: User, raw: str, *, secret_key: str, max_age: timedelta) -> None:
+    """Make the change that a link sent to a new address asked for, for the person who
+    asked (and no one else). The link stops working once the address has changed (it
+    names the address it changes from)."""
     try:
         data = _email_links(secret_key).loads(raw, max_age=int(max_age.total_seconds()))
     except BadSignature:
         raise InvalidLink from None
     if not isinstance(data, dict):
         raise InvalidLink
-    user = db.session.get(User, data.get("user")) if isinstance(data.get("user"), int) else None
-    if user is None or not user.active or user.email != data.get("from"):
+    if data.get("user") != user.id or user.email != data.get("from"):
         raise InvalidLink
     new_email = data.get("to")
     if not isinstance(new_email, str):
         raise InvalidLink
     check_sign_in_names_free(user, new_email, None)
     change_sign_in_identity(user, user, email=new_email, username=user.username)
-    return user

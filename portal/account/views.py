@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from portal.access import keeps_own_csrf, public, signed_in
+from portal.access import keeps_own_csrf, signed_in
 from portal.account.forms import ChangePasswordForm, ProfileForm
 from portal.account.services import ask_to_confirm_email, update_profile
 from portal.account.services import confirm_email as confirm_email_change
@@ -69,10 +69,12 @@ def profile():
 
 
 @bp.route("/email/<token>")
-@public
+@signed_in
 def confirm_email(token: str):
+    # Signed in, and as the person who asked: the link alone is not enough.
     try:
-        confirm_email_change(token, secret_key=current_app.secret_key,
+        confirm_email_change(current_user._get_current_object(), token,
+                             secret_key=current_app.secret_key,
                              max_age=current_app.config["EMAIL_CONFIRM_LIFETIME"])
     except (InvalidLink, PersonRuleError):
         db.session.rollback()

@@ -98,6 +98,8 @@ PAGES: dict[str, Page] = {
                                    form={"stipend": "12.345", "season_end": ""}),
     "admin.audit_log": Page("audit", "/admin/audit", frozenset({ADMIN})),
     "admin.outbox": Page("outbox", "/admin/outbox", frozenset({ADMIN})),
+    "admin.role_requests": Page("finance-rights", "/admin/finance-rights",
+                                frozenset({ADMIN, FINANCE})),
 }
 
 # Error pages are pages too.
@@ -125,6 +127,9 @@ NOT_PAGES = {
     "admin.resend_invitation": "a button (POST); its printable result is checked as a page",
     "admin.deactivate": "a button (POST) on the person page",
     "admin.reactivate": "a button (POST) on the person page",
+    "admin.confirm_role": "a button (POST) on the finance-rights page",
+    "admin.decline_role": "a button (POST) on the finance-rights page",
+    "account.confirm_email": "a link from an email that changes the address, then redirects",
     "meetings.meeting_ics": "a calendar file, not a page",
     "meetings.feed": "a calendar feed, not a page",
     "meetings.roster_csv": "a spreadsheet download",
