@@ -178,6 +178,10 @@ def test_taking_the_member_role_asks_about_the_enrollment_first(as_role, people)
     assert "What should happen to their enrollment?" in page
     db.session.expire_all()
     assert db.session.get(User, member.id).roles == {Role.MEMBER}
+    # Sent without a choice: asked again, with a message.
+    again = admin.post(f"/admin/people/{member.id}", data=person_form(
+        member, roles=["facilitator"], enrollment_asked="1")).get_data(as_text=True)
+    assert "Choose what happens to the enrollment." in again
     response = admin.post(f"/admin/people/{member.id}",
                           data=person_form(member, roles=["facilitator"], enrollment="keep"))
     assert response.status_code == 302

@@ -195,6 +195,8 @@ def person(user_id: int):
         except EnrollmentDecisionNeeded:
             db.session.rollback()
             # Roles and enrollment are separate decisions: ask before anything changes.
+            if request.form.get("enrollment_asked"):
+                form.add_error("enrollment", _("Choose what happens to the enrollment."))
             return render_template("admin/person_enrollment.html", form=form, person=user,
                                    program=program)
         except PersonRuleError as error:
