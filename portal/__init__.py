@@ -49,7 +49,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.i18n import (
         compile_catalogs,
-        install_haitian_creole_calendar,
+        install_portal_formats,
         select_locale,
         select_timezone,
     )
@@ -58,7 +58,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     compile_catalogs(TRANSLATIONS_DIR)
-    install_haitian_creole_calendar()
+    install_portal_formats()
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 from flask import Flask, has_request_context, request
 from flask_babel import format_date, format_datetime, format_time, get_locale
@@ -14,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 from portal.access import enforce_access, enforce_csrf
 from portal.account.forms import interpretation_choices
 from portal.auth.models import Role
-from portal.i18n import LANGUAGE_BY_CODE, language_context, money
+from portal.i18n import language_context, language_name, money
 from portal.programs.current import current_program
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -95,13 +94,17 @@ def month_name(day) -> str:
     return format_skeleton("yMMMM", day, locale=get_locale())
 
 
+def comma() -> str:
+    """The comma between two items in the reader's language: Arabic writes "، ",
+    Chinese "，"; a Latin comma beside an Arabic date mixes two scripts."""
+    return _("%(first)s, %(second)s", first="", second="")
+
+
 def interpretation_name(code: str | None) -> str:
     """A language's name in the reader's language (staff read these in summaries)."""
-    if code in LANGUAGE_BY_CODE:
-        try:
-            return Locale.parse(code).get_display_name(get_locale()) or code
-        except (UnknownLocaleError, ValueError):
-            pass
+    name = language_name(code or "", str(get_locale()))
+    if name:
+        return name
     return str(dict(interpretation_choices()).get(code or "", code or ""))
 
 
@@ -157,6 +160,7 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.globals["money"] = money  # also in emails rendered outside a request
     app.jinja_env.filters["month_name"] = month_name
     app.jinja_env.globals["interpretation_name"] = interpretation_name
+    app.jinja_env.globals["comma"] = comma
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["datetime"] = format_datetime
