@@ -70,8 +70,14 @@ from portal.meetings.services import (
     roster_summary,
     rsvp_for_meeting,
     seats_taken,
-    set_meeting_text,
     update_meeting,
+)
+from portal.meetings.translations import (
+    MeetingTranslation,
+    meeting_request_of,
+    meeting_requests_waiting,
+    request_meeting_translation,
+    translate_meeting,
 )
 from portal.programs.current import current_program_or_404, enrolled_in_current_program
 from portal.programs.services import program_for
@@ -213,8 +219,14 @@ def meeting(meeting_id: int):
             flash(_("Thank you. Your answer is saved."), "success")
             return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
     join_soon = (meeting.starts_at - JOIN_LINK_PROMINENT_FROM <= now < meeting.ends_at)
+    reader = current_language().code
     return render_template(
-        "meetings/meeting.html", meeting=meeting, text=meeting.text_for(current_language().code),
+        "meetings/meeting.html", meeting=meeting, text=meeting.text_for(reader),
+        words=meeting.words_for(reader), reader=reader,
+        asked=meeting_request_of(current_user, meeting, reader),
+        waiting_translations=(meeting_requests_waiting(meeting)
+                              if current_user.is_staff else None),
+        button_form=ButtonForm(),
         rsvp=rsvp, form=form, open=answers_open(meeting, now), join_soon=join_soon,
         seats_full=seats_full or not free, taken=taken,
         contacts=_staff_contacts(), is_past=meeting.ends_at <= now,
@@ -417,13 +429,35 @@ def meeting_translation(meeting_id: int):
         form.language.data = code or None
         if existing:
             form.title.data, form.description.data = existing.title, existing.description
+            form.venue.data, form.room.data = existing.venue, existing.room
+            form.accessibility_notes.data = existing.accessibility_notes
     if form.validate_on_submit():
-        set_meeting_text(current_user._get_current_object(), meeting, form.language.data,
-                         form.title.data, form.description.data or None)
+        translate_meeting(current_user._get_current_object(), meeting, MeetingTranslation(
+            form.language.data, form.title.data, form.description.data or None,
+            form.venue.data, form.room.data, form.accessibility_notes.data), utcnow())
         db.session.commit()
         flash(_("The translation is saved."), "success")
         return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
     return render_template("meetings/translation_form.html", form=form, meeting=meeting)
+
+
+@bp.route("/meetings/<int:meeting_id>/translation-requests", methods=["POST"])
+@signed_in
+def ask_for_meeting_translation(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    try:
+        created = request_meeting_translation(current_user._get_current_object(), meeting,
+                                              request.form.get("language", ""), utcnow())
+    except MeetingRuleError:
+        abort(400)
+    db.session.commit()
+    if created:
+        flash(_("Thank you. We asked for a translation and will email you when it is ready."),
+              "success")
+    else:
+        flash(_("You already asked for this translation, so there is nothing more to do. "
+                "We will email you when it is ready."), "info")
+    return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
 
 
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
