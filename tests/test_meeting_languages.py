@@ -105,3 +105,14 @@ def test_the_calendar_shows_the_place_in_the_readers_language(client, people, pr
     sign_in(client, people["member_es"])
     page = client.get("/calendar").get_data(as_text=True)
     assert '<bdi lang="es">Alcaldía de Boston</bdi>' in page
+
+
+def test_the_demo_translates_place_and_notes_for_a_few_meetings(app, ctx):
+    assert app.test_cli_runner().invoke(args=["seed", "demo"]).exit_code == 0
+    meetings = db.session.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
+    translated = [m for m in meetings
+                  if any(t.venue and t.accessibility_notes for t in m.texts)]
+    assert 2 <= len(translated) < len(meetings)
+    session = translated[-1]
+    assert session.words_for("es").venue.language == "es"
+    assert session.words_for("ht").untranslated and session.words_for("ar").untranslated
