@@ -79,6 +79,7 @@ from portal.meetings.translations import (
     request_meeting_translation,
     translate_meeting,
 )
+from portal.meetings.waitlist import my_waitlist_places
 from portal.programs.current import current_program_or_404, enrolled_in_current_program
 from portal.programs.services import program_for
 from portal.web import page_number, whole_number
@@ -143,6 +144,8 @@ def calendar():
     if page.page > 1 or (coming is None and page.has_next):
         coming = next_meeting(program.id, now)  # it is on another page
     answers = _my_answers([*page.items, *([coming] if coming else [])])
+    places = my_waitlist_places(current_user, [meeting_id for meeting_id, answer in answers.items()
+                                               if answer.response == Response.WAITLISTED])
     zone = get_timezone()
 
     def by_month(items):
@@ -150,7 +153,7 @@ def calendar():
             items, key=lambda m: m.starts_at.astimezone(zone).replace(day=1).date())]
 
     return render_template("meetings/calendar.html", upcoming=by_month(upcoming),
-                           past=by_month(past), answers=answers, next_meeting=coming,
+                           past=by_month(past), answers=answers, next_meeting=coming, places=places,
                            page=page, language=current_language().code)
 
 
@@ -223,6 +226,8 @@ def meeting(meeting_id: int):
     return render_template(
         "meetings/meeting.html", meeting=meeting, text=meeting.text_for(reader),
         words=meeting.words_for(reader), reader=reader,
+        place=(my_waitlist_places(current_user, [meeting.id]).get(meeting.id)
+               if rsvp is not None and rsvp.response == Response.WAITLISTED else None),
         asked=meeting_request_of(current_user, meeting, reader),
         waiting_translations=(meeting_requests_waiting(meeting)
                               if current_user.is_staff else None),
