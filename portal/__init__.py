@@ -72,6 +72,9 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
+    from portal.unsent import signed_out
+
+    login_manager.unauthorized_handler(signed_out)
 
     @login_manager.user_loader
     def load_user(session_id: str):

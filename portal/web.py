@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 from portal.access import enforce_access, enforce_csrf
 from portal.account.forms import interpretation_choices
 from portal.auth.models import Role
-from portal.i18n import language_context, language_name, money
+from portal.i18n import current_language, language_context, language_name, money
 from portal.programs.current import current_program
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -161,6 +161,8 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.filters["month_name"] = month_name
     app.jinja_env.globals["interpretation_name"] = interpretation_name
     app.jinja_env.globals["comma"] = comma
+    # For macros, which do not see the page's context.
+    app.jinja_env.globals["page_language"] = lambda: current_language().code
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["datetime"] = format_datetime

@@ -19,7 +19,8 @@ from portal.access import keeps_own_csrf, signed_in
 from portal.account.forms import ChangePasswordForm, ProfileForm
 from portal.account.services import update_profile
 from portal.auth.services import PasswordRejected, PersonRuleError, change_password
-from portal.db import db
+from portal.db import db, utcnow
+from portal.unsent import take_unsent_form
 
 bp = Blueprint("account", __name__, url_prefix="/profile")
 
@@ -36,8 +37,14 @@ NOTIFICATION_FIELDS = (
 @keeps_own_csrf
 def profile():
     user = current_user._get_current_object()
-    form = ProfileForm(obj=user if request.method == "GET" else None)
-    if request.method == "GET":
+    restored = take_unsent_form(user, utcnow()) if request.method == "GET" else None
+    if restored:
+        form = ProfileForm(formdata=restored)
+        flash(_("Here is what you typed before you were signed out. It is not saved yet: "
+                "check it and send it."), "info")
+    else:
+        form = ProfileForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET" and not restored:
         form.interpretation_language.data = user.interpretation_language or ""
     if form.validate_on_submit():
         try:

@@ -82,6 +82,7 @@ from portal.meetings.translations import (
 from portal.meetings.waitlist import my_waitlist_places
 from portal.programs.current import current_program_or_404, enrolled_in_current_program
 from portal.programs.services import program_for
+from portal.unsent import take_unsent_form
 from portal.web import page_number, whole_number
 
 bp = Blueprint("meetings", __name__)
@@ -180,7 +181,11 @@ def meeting(meeting_id: int):
     taken = seats_taken(meeting)
     mine = 1 if rsvp is not None and rsvp.response == Response.IN_PERSON else 0
     free = meeting.capacity is None or taken - mine < meeting.capacity
-    form = RsvpForm()
+    restored = take_unsent_form(current_user, now) if request.method == "GET" else None
+    form = RsvpForm(formdata=restored) if restored else RsvpForm()
+    if restored:
+        flash(_("Here is what you typed before you were signed out. It is not saved yet: "
+                "check it and send it."), "info")
     form.response.choices = _response_choices(meeting, free, rsvp.response if rsvp else None)
     if (request.method == "POST" and not free and meeting.has_seats
             and request.form.get("response") == Response.IN_PERSON.value):
@@ -188,7 +193,7 @@ def meeting(meeting_id: int):
         # the seat was just taken, instead of a bare "choose one of the options".
         form.response.choices.append(
             (Response.IN_PERSON.value, RESPONSE_LABELS[Response.IN_PERSON]))
-    if request.method == "GET":
+    if request.method == "GET" and not restored:
         needs = Needs.of(rsvp, current_user)
         form.response.data = rsvp.response.value if rsvp else None
         form.interpretation_language.data = needs.interpretation_language or ""
