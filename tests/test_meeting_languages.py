@@ -75,7 +75,7 @@ def test_asking_for_a_meeting_translation_once_and_being_told_when_it_is_ready(
     assert email.language == "es" and "Alcaldía, Sala 801" in email.body
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert 'lang="es">Planeamos juntos.</div>' in page
-    assert '<span dir="auto" lang="es">Alcaldía</span>' in page
+    assert '<span dir="auto" lang="es">Alcaldía, Sala 801</span>' in page
     assert 'lang="es">Entrada sin escalones por la calle Congress.</dd>' in page
     assert 'id="translation-notice"' not in page
 
@@ -116,3 +116,12 @@ def test_the_demo_translates_place_and_notes_for_a_few_meetings(app, ctx):
     session = translated[-1]
     assert session.words_for("es").venue.language == "es"
     assert session.words_for("ht").untranslated and session.words_for("ar").untranslated
+
+
+def test_an_english_address_reads_whole_on_an_arabic_page(client, people, program):
+    meeting = meeting_with_translated_title_only(program, people["facilitator"])
+    reader = make_person(program, people["member"].role_grants[0].role, name="Amina",
+                         language="ar")
+    sign_in(client, reader)
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert '<dd><span dir="auto" lang="en">City Hall, 801</span></dd>' in page
