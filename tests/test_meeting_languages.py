@@ -125,3 +125,37 @@ def test_an_english_address_reads_whole_on_an_arabic_page(client, people, progra
     sign_in(client, reader)
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert '<dd><span dir="auto" lang="en">City Hall, 801</span></dd>' in page
+
+
+def test_the_calendar_file_keeps_the_description_and_gives_the_readers_place(
+        client, people, program):
+    from icalendar import Calendar
+
+    from portal.meetings.translations import MeetingTranslation, translate_meeting
+
+    meeting = meeting_with_translated_title_only(program, people["facilitator"])
+    translate_meeting(people["facilitator"], meeting, MeetingTranslation(
+        "es", "Sesión", None, "Alcaldía de Boston", "Sala 801"), utcnow())
+    db.session.commit()
+    for person, location in ((make_person(program, people["member"].role_grants[0].role,
+                                          name="Widline", language="ht"), "City Hall, 801"),
+                             (people["member_es"], "Alcaldía de Boston, Sala 801")):
+        reader = client.application.test_client()
+        sign_in(reader, person)
+        event = next(iter(Calendar.from_ical(
+            reader.get(f"/meetings/{meeting.id}/meeting.ics").data).walk("VEVENT")))
+        assert DESCRIPTION in str(event["description"])
+        assert str(event["location"]) == location
+
+
+def test_staff_read_interpretation_languages_by_name_in_the_roster_file(
+        as_role, people, program):
+    from portal.meetings.models import Response
+    from portal.meetings.services import Needs, rsvp_for_meeting
+
+    meeting = make_meeting(program, people["facilitator"])
+    rsvp_for_meeting(people["member"], meeting, Response.VIRTUAL, Needs("ht"), utcnow())
+    db.session.commit()
+    rows = as_role("facilitator").get(f"/meetings/{meeting.id}/roster.csv").get_data(
+        as_text=True)
+    assert "Haitian Creole" in rows

@@ -48,16 +48,21 @@ def response_label(response: Response | None) -> str:
     }.get(response, _("You have not answered yet."))
 
 
-def meeting_location(meeting: Meeting) -> str:
-    if meeting.venue:
-        return ", ".join(part for part in (meeting.venue, meeting.room) if part)
+def meeting_location(meeting: Meeting, language: str = "en") -> str:
+    """The place and room in `language` where staff wrote them, or the original's."""
+    words = meeting.words_for(language)
+    if words.venue:
+        return ", ".join(part.text for part in (words.venue, words.room) if part)
     return _("Online")
 
 
 def _event(meeting: Meeting, rsvp: Rsvp | None, language: str, stamp: datetime) -> Event:
     zone = ZoneInfo(meeting.program.timezone)
     text = meeting.text_for(language)
-    lines = [text.description or "", response_label(rsvp.response if rsvp else None)]
+    # A title-only translation must not hide the original's description.
+    description = meeting.words_for(language).description
+    lines = [description.text if description else "",
+             response_label(rsvp.response if rsvp else None)]
     if meeting.join_link and not meeting.is_cancelled:
         lines.append(_("Join online: %(link)s", link=meeting.join_link))
     lines.append(external_url("meetings.meeting", meeting_id=meeting.id))
@@ -70,7 +75,7 @@ def _event(meeting: Meeting, rsvp: Rsvp | None, language: str, stamp: datetime) 
     event.add("dtend", meeting.ends_at.astimezone(zone))
     event.add("summary", text.title)
     event.add("description", "\n\n".join(line for line in lines if line))
-    event.add("location", meeting_location(meeting))
+    event.add("location", meeting_location(meeting, language))
     event.add("url", external_url("meetings.meeting", meeting_id=meeting.id))
     event.add("status", "CANCELLED" if meeting.status == MeetingStatus.CANCELLED
               else "CONFIRMED")

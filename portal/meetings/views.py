@@ -83,7 +83,7 @@ from portal.meetings.waitlist import my_waitlist_places
 from portal.programs.current import current_program_or_404, enrolled_in_current_program
 from portal.programs.services import program_for
 from portal.unsent import take_unsent_form
-from portal.web import page_number, whole_number
+from portal.web import interpretation_name, page_number, whole_number
 
 bp = Blueprint("meetings", __name__)
 
@@ -511,7 +511,7 @@ def roster_csv(meeting_id: int):
         for member, rsvp, mark in result:
             yield (member.name, member.email, member.phone,
                    response_name(rsvp.response if rsvp else None),
-                   rsvp.interpretation_language if rsvp else "",
+                   interpretation_name(rsvp.interpretation_language) if rsvp else "",
                    rsvp.childcare_children if rsvp else "",
                    (yes if rsvp.transport_help else no) if rsvp else "",
                    rsvp.access_needs if rsvp else "",
