@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from babel.dates import format_skeleton
-from flask import Flask, has_request_context, request
+from flask import Flask, flash, has_request_context, request
 from flask_babel import force_locale, format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -93,6 +93,16 @@ def form_problems(form) -> list[tuple[str, str]]:
 def month_name(day) -> str:
     """"December 2026" in the reader's language."""
     return format_skeleton("yMMMM", day, locale=get_locale())
+
+
+def thank_for_translation_request(created: bool) -> None:
+    """What a member is told after asking for a translation, the first time or again."""
+    if created:
+        flash(_("Thank you. We asked for a translation and will email you when it is ready."),
+              "success")
+    else:
+        flash(_("You already asked for this translation, so there is nothing more to do. "
+                "We will email you when it is ready."), "info")
 
 
 def comma() -> str:

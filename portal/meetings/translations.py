@@ -9,12 +9,10 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import User
-from portal.db import db
+from portal.db import db, insert_unless_present
 from portal.i18n import LANGUAGE_BY_CODE
 from portal.meetings.models import Meeting, MeetingText, MeetingTranslationRequest
 from portal.meetings.services import MeetingRuleError, set_meeting_text
@@ -76,13 +74,7 @@ def request_meeting_translation(user: User, meeting: Meeting, language: str,
         return False
     values = {"meeting_id": meeting.id, "language": language, "requester_id": user.id,
               "created_at": now}
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    # The unique constraint decides; a duplicate is skipped without an error.
-    inserted = db.session.execute(
-        insert(MeetingTranslationRequest).values(**values).on_conflict_do_nothing()
-        .returning(MeetingTranslationRequest.id)).first()
-    return inserted is not None
+    return insert_unless_present(MeetingTranslationRequest, values)
 
 
 def meeting_request_of(user: User, meeting: Meeting,

@@ -83,7 +83,12 @@ from portal.meetings.waitlist import my_waitlist_places
 from portal.programs.current import current_program_or_404, enrolled_in_current_program
 from portal.programs.services import program_for
 from portal.unsent import take_unsent_form
-from portal.web import interpretation_name, page_number, whole_number
+from portal.web import (
+    interpretation_name,
+    page_number,
+    thank_for_translation_request,
+    whole_number,
+)
 
 bp = Blueprint("meetings", __name__)
 
@@ -461,12 +466,7 @@ def ask_for_meeting_translation(meeting_id: int):
     except MeetingRuleError:
         abort(400)
     db.session.commit()
-    if created:
-        flash(_("Thank you. We asked for a translation and will email you when it is ready."),
-              "success")
-    else:
-        flash(_("You already asked for this translation, so there is nothing more to do. "
-                "We will email you when it is ready."), "info")
+    thank_for_translation_request(created)
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
 
 
