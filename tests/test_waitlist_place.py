@@ -72,3 +72,13 @@ def test_joining_the_end_of_the_waitlist_tells_nobody_else(people, program):
     rsvp_for_meeting(late, meeting, Response.WAITLISTED, Needs(), utcnow())
     db.session.commit()
     assert db.session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_the_calendar_file_gives_the_place(client, people, program):
+    from icalendar import Calendar
+
+    meeting, _seated, waiting = full_meeting_with_waitlist(program, people)
+    sign_in(client, db.session.get(User, waiting[1].id))
+    event = next(iter(Calendar.from_ical(
+        client.get(f"/meetings/{meeting.id}/meeting.ics").data).walk("VEVENT")))
+    assert "nimewo 2 sou lis datant lan" in str(event["description"])

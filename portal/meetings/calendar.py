@@ -14,6 +14,7 @@ from sqlalchemy import select
 from portal.auth.models import User, hash_token
 from portal.db import db
 from portal.meetings.models import CalendarFeed, Meeting, MeetingStatus, Response, Rsvp
+from portal.meetings.waitlist import my_waitlist_places
 from portal.outbox.services import external_url
 
 
@@ -39,7 +40,9 @@ def user_for_feed_token(raw: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def response_label(response: Response | None) -> str:
+def response_label(response: Response | None, place: int | None = None) -> str:
+    if response == Response.WAITLISTED and place:
+        return _("You are number %(place)d on the waitlist.", place=place)
     return {
         Response.IN_PERSON: _("You said: I will come in person."),
         Response.VIRTUAL: _("You said: I will join online."),
@@ -56,13 +59,14 @@ def meeting_location(meeting: Meeting, language: str = "en") -> str:
     return _("Online")
 
 
-def _event(meeting: Meeting, rsvp: Rsvp | None, language: str, stamp: datetime) -> Event:
+def _event(meeting: Meeting, rsvp: Rsvp | None, language: str, stamp: datetime,
+           place: int | None = None) -> Event:
     zone = ZoneInfo(meeting.program.timezone)
     text = meeting.text_for(language)
     # A title-only translation must not hide the original's description.
     description = meeting.words_for(language).description
     lines = [description.text if description else "",
-             response_label(rsvp.response if rsvp else None)]
+             response_label(rsvp.response if rsvp else None, place)]
     if meeting.join_link and not meeting.is_cancelled:
         lines.append(_("Join online: %(link)s", link=meeting.join_link))
     lines.append(external_url("meetings.meeting", meeting_id=meeting.id))
@@ -88,6 +92,8 @@ def build_calendar(user: User, meetings: list[Meeting], stamp: datetime,
     rsvps = {r.meeting_id: r for r in db.session.scalars(
         select(Rsvp).where(Rsvp.user_id == user.id,
                            Rsvp.meeting_id.in_([m.id for m in meetings])))} if meetings else {}
+    places = my_waitlist_places(user, [meeting_id for meeting_id, rsvp in rsvps.items()
+                                       if rsvp.response == Response.WAITLISTED])
     language = user.preferred_language
     calendar = Calendar()
     calendar.add("prodid", "-//Design Group Portal//EN")
@@ -104,5 +110,6 @@ def build_calendar(user: User, meetings: list[Meeting], stamp: datetime,
                 calendar.add_component(Timezone.from_tzid(zone, first_date=first, last_date=last))
             calendar.add("x-wr-timezone", zones[0])
         for meeting in meetings:
-            calendar.add_component(_event(meeting, rsvps.get(meeting.id), language, stamp))
+            calendar.add_component(_event(meeting, rsvps.get(meeting.id), language, stamp,
+                                          places.get(meeting.id)))
     return calendar.to_ical()
