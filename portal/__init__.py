@@ -57,7 +57,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.i18n import (
         compile_catalogs,
-        install_haitian_creole_calendar,
+        install_portal_formats,
         select_locale,
         select_timezone,
     )
@@ -66,7 +66,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     compile_catalogs(TRANSLATIONS_DIR)
-    install_haitian_creole_calendar()
+    install_portal_formats()
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -80,6 +80,9 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
+    from portal.unsent import signed_out
+
+    login_manager.unauthorized_handler(signed_out)
 
     @login_manager.user_loader
     def load_user(session_id: str):

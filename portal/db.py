@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, Select, event, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -110,3 +112,14 @@ def paginate_rows(query: Select, page: int, per_page: int) -> RowPage:
     page = min(page, max(1, -(-total // per_page)))
     items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return RowPage(items=items, page=page, per_page=per_page, total=total)
+
+
+def insert_unless_present(model, values: dict) -> bool:
+    """Insert a row unless a unique constraint says it is there already: True when it
+    was inserted. Safe when two requests insert the same row at once."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    inserted = db.session.execute(
+        insert(model).values(**values).on_conflict_do_nothing()
+        .returning(*model.__table__.primary_key.columns)).first()
+    return inserted is not None

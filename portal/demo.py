@@ -25,6 +25,7 @@ from portal.meetings.services import (
     rsvp_for_meeting,
     set_meeting_text,
 )
+from portal.meetings.translations import MeetingTranslation, translate_meeting
 from portal.programs.models import Enrollment, Installment, Program, TaxFormStatus
 from portal.programs.services import enroll
 from portal.stipends.models import Payment, PaymentMethod
@@ -185,6 +186,41 @@ SESSION_DESCRIPTION = (
     "prefers them; the video call is open to everyone who would rather join from home."
 )
 VENUE = "Boston City Hall, 1 City Hall Square"
+# The first sessions' description, place and access notes in a few languages; the
+# others (Kreyòl, Arabic...) show the original with a request button.
+SESSION_TRANSLATIONS = (
+    MeetingTranslation(
+        "es", SESSION_TITLES["es"],
+        "Trabajamos juntos en cómo la ciudad debe responder a una llamada por una crisis "
+        "de salud mental. Se sirve comida. Hay mascarillas y una sala bien ventilada para "
+        "quien las prefiera; la videollamada está abierta para todos los que prefieran "
+        "participar desde casa.",
+        "Alcaldía de Boston, 1 City Hall Square", "Sala 801",
+        "Entrada sin escalones por Congress Street; ascensor al 8.º piso. Cuidado de niños "
+        "en la sala 803."),
+    MeetingTranslation(
+        "pt_BR", SESSION_TITLES["pt_BR"],
+        "Trabalhamos juntos em como a cidade deve responder a uma ligação de crise de saúde "
+        "mental. Servimos comida. Há máscaras e uma sala bem ventilada para quem preferir; "
+        "a chamada de vídeo está aberta a todos que preferirem participar de casa.",
+        "Prefeitura de Boston, 1 City Hall Square", "Sala 801",
+        "Entrada sem degraus pela Congress Street; elevador até o 8º andar. Cuidado "
+        "infantil na sala 803."),
+    MeetingTranslation(
+        "vi", SESSION_TITLES["vi"],
+        "Chúng ta cùng nhau bàn cách thành phố nên đáp ứng một cuộc gọi về khủng hoảng sức "
+        "khỏe tâm thần. Có phục vụ đồ ăn. Có khẩu trang và phòng thoáng khí cho ai muốn; "
+        "cuộc gọi video mở cho tất cả những ai muốn tham gia từ nhà.",
+        "Tòa Thị chính Boston, 1 City Hall Square", "Phòng 801",
+        "Lối vào không có bậc thang ở đường Congress; thang máy lên tầng 8. Giữ trẻ ở "
+        "phòng 803."),
+)
+WELCOME_IN_KREYOL = MeetingTranslation(
+    "ht", "Byenveni ak oryantasyon",
+    "Vin rankontre lòt manm yo ak ekip vil la, epi planifye sezon an ansanm.",
+    "Meri Boston, 1 City Hall Square", "Sal 801",
+    "Antre san mach sou Congress Street; asansè pou monte 8yèm etaj. Estasyon T ki pi pre: "
+    "Government Center, Haymarket.")
 WELCOME_DAYS_AGO = 4
 
 
@@ -212,6 +248,7 @@ def _ensure_meetings(program: Program, today: date) -> None:
         language="en", title="Welcome and orientation",
         description="Meet each other and the city team, and plan the season together.")
     set_meeting_text(facilitator, welcome, "es", "Bienvenida y orientación", None)
+    translate_meeting(facilitator, welcome, WELCOME_IN_KREYOL, utcnow())
     for index, member in enumerate(members):
         response = Response.VIRTUAL if index % 3 == 0 else Response.IN_PERSON
         rsvp_for_meeting(member, welcome, response, Needs.from_profile(member),
@@ -241,6 +278,10 @@ def _ensure_meetings(program: Program, today: date) -> None:
         for code, title in SESSION_TITLES.items():
             if code != "en":
                 set_meeting_text(admin, meeting, code, title, None)
+        meeting.sequence = 0
+    for meeting in series[:3]:
+        for translation in SESSION_TRANSLATIONS:
+            translate_meeting(admin, meeting, translation, utcnow())
         meeting.sequence = 0
     # A range of answers for the first session, and a full room with a waitlist for the second.
     now = min(series[0].rsvp_deadline, welcome.ends_at + timedelta(days=1))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from babel import localedata
+from babel import Locale, UnknownLocaleError, dates, localedata, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, request, session
@@ -107,8 +108,9 @@ def money(cents: int, currency: str = "USD") -> str:
     return format_currency(Decimal(cents) / 100, currency)
 
 
-# CLDR has no calendar names for Haitian Creole and falls back to French ones;
-# members reading Kreyòl must see their own month and day names.
+# Babel's data for Haitian Creole has changed between releases (French names,
+# then CLDR's bare root patterns like "2026 M12 2, Wed"); the portal owns what a
+# Kreyòl reader sees, so no Babel release can change it.
 _HT_MONTHS_WIDE = (
     "janvye", "fevriye", "mas", "avril", "me", "jen",
     "jiyè", "out", "septanm", "oktòb", "novanm", "desanm",
@@ -119,9 +121,23 @@ _HT_MONTHS_ABBR = (
 # Babel numbers days from Monday (0) to Sunday (6).
 _HT_DAYS_WIDE = ("lendi", "madi", "mèkredi", "jedi", "vandredi", "samdi", "dimanch")
 _HT_DAYS_ABBR = ("len", "mad", "mèk", "jed", "van", "sam", "dim")
+# As a Kreyòl speaker writes a date: "mèkredi 2 desanm 2026", "2 desanm 2026".
+_HT_DATE_PATTERNS = {"full": "EEEE d MMMM y", "long": "d MMMM y", "medium": "d MMM y",
+                     "short": "dd/MM/y"}
+_HT_TIME_PATTERNS = {"full": "HH:mm:ss zzzz", "long": "HH:mm:ss z", "medium": "HH:mm:ss",
+                     "short": "HH:mm"}
+_HT_SKELETONS = {"yMMMM": "MMMM y", "yMMM": "MMM y", "yMMMMd": "d MMMM y", "yMMMd": "d MMM y",
+                 "MMMMd": "d MMMM", "MMMd": "d MMM", "yMMMEd": "EEE d MMM y",
+                 "MMMMEd": "EEEE d MMMM", "yMd": "dd/MM/y", "Md": "dd/MM"}
+
+
+def _date_patterns(patterns: dict[str, str]) -> dict:
+    return {width: dates.parse_pattern(pattern) for width, pattern in patterns.items()}
 
 
 def install_haitian_creole_calendar() -> None:
+    """Haitian Creole month and day names and the portal's own date, time and number
+    patterns for `ht`, whatever the installed Babel's data for it holds."""
     data = localedata.load("ht")
     months = {
         "wide": {i + 1: name for i, name in enumerate(_HT_MONTHS_WIDE)},
@@ -136,6 +152,86 @@ def install_haitian_creole_calendar() -> None:
     }
     data["months"] = {"format": months, "stand-alone": months}
     data["days"] = {"format": days, "stand-alone": days}
+    data["date_formats"] = _date_patterns(_HT_DATE_PATTERNS)
+    data["time_formats"] = _date_patterns(_HT_TIME_PATTERNS)
+    data["datetime_formats"] = dict.fromkeys(("full", "long", "medium", "short"), "{1} {0}")
+    data["datetime_skeletons"] = {**data.get("datetime_skeletons", {}), **_HT_SKELETONS}
+    _use_us_money_and_numbers(data)
+
+
+def _use_us_money_and_numbers(data: dict) -> None:
+    """Amounts and numbers as Boston readers see them on every bill: $1,200.00, 1,234.5."""
+    symbols = dict(data["number_symbols"].get("latn", {}))
+    symbols.update({"decimal": ".", "group": ","})
+    data["number_symbols"] = {**data["number_symbols"], "latn": symbols}
+    data["default_numbering_system"] = "latn"
+    data["decimal_formats"] = {None: numbers.parse_pattern("#,##0.###")}
+    data["currency_formats"] = {"standard": numbers.parse_pattern("¤#,##0.00"),
+                                "accounting": numbers.parse_pattern("¤#,##0.00;(¤#,##0.00)")}
+    data["currency_symbols"] = {**data.get("currency_symbols", {}), "USD": "$"}
+
+
+# What Babel's data for Spanish as written in the United States holds: the members
+# live in Boston, where Spanish speakers read $1,200.00 and 6:30 p.m., not Spain's
+# 1.200,00 US$ and 18:30.
+_US_SPANISH_KEYS = ("number_symbols", "decimal_formats", "currency_formats",
+                    "currency_symbols", "percent_formats", "date_formats", "time_formats",
+                    "datetime_formats", "datetime_skeletons", "day_periods")
+
+
+def install_us_spanish_formats() -> None:
+    spanish, us_spanish = localedata.load("es"), localedata.load("es_US")
+    for key in _US_SPANISH_KEYS:
+        spanish[key] = copy.deepcopy(us_spanish[key])
+
+
+# Russian dates in CLDR end in "г." and so read "г.." at the end of a sentence;
+# "2 декабря 2026" is as clear and ends cleanly.
+_RU_DATE_PATTERNS = {"full": "EEEE, d MMMM y", "long": "d MMMM y", "medium": "d MMM y",
+                     "short": "dd.MM.y"}
+
+
+def install_russian_dates() -> None:
+    data = localedata.load("ru")
+    data["date_formats"] = _date_patterns(_RU_DATE_PATTERNS)
+    data["datetime_skeletons"] = {**data["datetime_skeletons"], "yMMMM": "LLLL y",
+                                  "yMMM": "LLL y"}
+
+
+def install_portal_formats() -> None:
+    """The portal's own dates, times, numbers and money where Babel's data does not
+    give what Boston readers expect; called once when the app is made."""
+    install_haitian_creole_calendar()
+    install_us_spanish_formats()
+    install_russian_dates()
+
+
+# Names of the portal's languages where Babel's data has none, or a poor one: it
+# has no language names for Haitian Creole at all.
+_LANGUAGE_NAMES = {
+    "ht": {
+        "en": "angle", "es": "panyòl", "ht": "kreyòl ayisyen",
+        "zh_Hant": "chinwa tradisyonèl", "zh_Hans": "chinwa senplifye",
+        "vi": "vyetnamyen", "ru": "ris", "kea": "kreyòl kapvèdyen", "ar": "arab",
+        "pt_BR": "pòtigè (Brezil)", "fr": "franse",
+    },
+    "en": {"kea": "Cape Verdean Creole"},
+    "ru": {"zh_Hant": "китайский (традиционное письмо)",
+           "zh_Hans": "китайский (упрощённое письмо)", "ht": "гаитянский креольский"},
+}
+
+
+def language_name(code: str, reader: str) -> str | None:
+    """The name of one of the portal's languages in the reader's language."""
+    if code not in LANGUAGE_BY_CODE:
+        return None
+    own = _LANGUAGE_NAMES.get(reader, {}).get(code)
+    if own:
+        return own
+    try:
+        return Locale.parse(code).get_display_name(Locale.parse(reader)) or None
+    except (UnknownLocaleError, ValueError):
+        return None
 
 
 def compile_catalogs(translations_dir) -> None:

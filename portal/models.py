@@ -16,6 +16,7 @@ from portal.meetings.models import (
     Meeting,
     MeetingReminder,
     MeetingText,
+    MeetingTranslationRequest,
     Rsvp,
 )
 from portal.outbox.models import OutboxMessage, OutboxStatus
@@ -30,7 +31,7 @@ from portal.stipends.models import Payment, PaymentMethod
 
 __all__ = [
     "AccountToken", "Attendance", "AuditEvent", "CalendarFeed", "Document", "DocumentVersion",
-    "Meeting", "MeetingReminder",
+    "Meeting", "MeetingReminder", "MeetingTranslationRequest",
     "MeetingText", "Rsvp", "Enrollment", "EnrollmentStatus", "Installment",
     "OutboxMessage", "OutboxStatus", "Payment", "PaymentMethod", "Program", "Role", "RoleGrant",
     "RoleGrantRequest", "TaxFormStatus", "TokenPurpose", "TranslationRequest", "User",

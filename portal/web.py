@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
-from flask import Flask, has_request_context, request
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask import Flask, flash, has_request_context, request
+from flask_babel import force_locale, format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +14,8 @@ from werkzeug.routing import IntegerConverter
 from portal.access import enforce_access, enforce_csrf
 from portal.account.forms import interpretation_choices
 from portal.auth.models import Role
-from portal.i18n import LANGUAGE_BY_CODE, language_context, money
+from portal.i18n import current_language, language_context, language_name, money
+from portal.meetings.models import MeetingWords, Shown
 from portal.programs.current import current_program
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -109,13 +109,40 @@ def month_name(day) -> str:
     return format_skeleton("yMMMM", day, locale=get_locale())
 
 
+def thank_for_translation_request(created: bool) -> None:
+    """What a member is told after asking for a translation, the first time or again."""
+    if created:
+        flash(_("Thank you. We asked for a translation and will email you when it is ready."),
+              "success")
+    else:
+        flash(_("You already asked for this translation, so there is nothing more to do. "
+                "We will email you when it is ready."), "info")
+
+
+def comma() -> str:
+    """The comma between two items in the reader's language: Arabic writes "، ",
+    Chinese "，"; a Latin comma beside an Arabic date mixes two scripts."""
+    return _("%(first)s, %(second)s", first="", second="")
+
+
+def place_parts(words: MeetingWords) -> list[Shown]:
+    """A meeting's place and room as pieces of text each in one language: joined with
+    that language's own comma when both are in the same language, so an English
+    address reads whole inside an Arabic page."""
+    venue, room = words.venue, words.room
+    if venue is None or room is None:
+        return [part for part in (venue, room) if part is not None]
+    if venue.language != room.language:
+        return [venue, room]
+    with force_locale(venue.language):
+        return [Shown(venue.text + comma() + room.text, venue.language)]
+
+
 def interpretation_name(code: str | None) -> str:
     """A language's name in the reader's language (staff read these in summaries)."""
-    if code in LANGUAGE_BY_CODE:
-        try:
-            return Locale.parse(code).get_display_name(get_locale()) or code
-        except (UnknownLocaleError, ValueError):
-            pass
+    name = language_name(code or "", str(get_locale()))
+    if name:
+        return name
     return str(dict(interpretation_choices()).get(code or "", code or ""))
 
 
@@ -172,6 +199,10 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.filters["month_name"] = month_name
     app.jinja_env.filters["isolate"] = isolate
     app.jinja_env.globals["interpretation_name"] = interpretation_name
+    app.jinja_env.globals["comma"] = comma
+    app.jinja_env.globals["place_parts"] = place_parts
+    # For macros, which do not see the page's context.
+    app.jinja_env.globals["page_language"] = lambda: current_language().code
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["datetime"] = format_datetime

@@ -129,6 +129,7 @@ PATHS = {
     "home.index": "/",
     "home.set_language": "/language/es",
     "meetings.answer_for_member": "/meetings/{meeting_id}/answers",
+    "meetings.ask_for_meeting_translation": "/meetings/{meeting_id}/translation-requests",
     "meetings.attendance": "/meetings/{meeting_id}/attendance",
     "meetings.calendar": "/calendar",
     "meetings.calendar_feed": "/profile/calendar-feed",
@@ -200,6 +201,9 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "meetings.answer_for_member": {
         "POST": Rule(STAFF, 302, "/meetings/{meeting_id}/roster",
                      form={"user_id": "{spare_id}", "response": "virtual"})},
+    "meetings.ask_for_meeting_translation": {
+        "POST": Rule(SIGNED_IN, 302, "/meetings/{meeting_id}", other_program=404,
+                     form={"language": "es"})},
     "meetings.attendance": {"POST": Rule(STAFF, 302, "/meetings/{meeting_id}/roster")},
     "meetings.calendar": {"GET": Rule(SIGNED_IN, exceptions=NO_PROGRAM)},
     "meetings.calendar_feed": {"GET": Rule(SIGNED_IN), "POST": Rule(SIGNED_IN)},

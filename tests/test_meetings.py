@@ -370,7 +370,7 @@ def test_changing_time_emails_those_who_answered_in_their_language(as_role, peop
     assert changed.sequence == sequence + 1
     message = db.session.scalars(select(OutboxMessage)).one()
     assert message.recipient_id == people["member_es"].id and message.language == "es"
-    assert "19:00" in message.body
+    assert "7:00\u202fp.m." in message.body  # Spanish as written in the United States
 
 
 def test_cancelling_tells_everyone_who_answered_and_marks_the_calendar(as_role, people,

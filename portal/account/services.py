@@ -16,6 +16,15 @@ from portal.auth.services import (
     normalise_identifier,
 )
 from portal.outbox.services import external_url, queue_email
+from portal.i18n import LANGUAGE_BY_CODE
+
+
+def keep_language_choice(user: User, code: str) -> None:
+    """A language picked on any page becomes the person's preferred language, so the
+    next sign-in and their emails follow it too."""
+    if code not in LANGUAGE_BY_CODE:
+        raise PersonRuleError("preferred_language", _l("Choose one of the options."))
+    user.preferred_language = code
 
 
 def update_profile(

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -18,7 +27,8 @@ from portal.auth.services import (
     change_password,
 )
 from portal.auth.views import sign_out_after_wrong_passwords
-from portal.db import db
+from portal.db import db, utcnow
+from portal.unsent import take_unsent_form
 
 bp = Blueprint("account", __name__, url_prefix="/profile")
 
@@ -35,8 +45,14 @@ NOTIFICATION_FIELDS = (
 @keeps_own_csrf
 def profile():
     user = current_user._get_current_object()
-    form = ProfileForm(obj=user if request.method == "GET" else None)
-    if request.method == "GET":
+    restored = take_unsent_form(user, utcnow()) if request.method == "GET" else None
+    if restored:
+        form = ProfileForm(formdata=restored)
+        flash(_("Here is what you typed before you were signed out. It is not saved yet: "
+                "check it and send it."), "info")
+    else:
+        form = ProfileForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET" and not restored:
         form.interpretation_language.data = user.interpretation_language or ""
     if form.validate_on_submit():
         try:
@@ -58,6 +74,8 @@ def profile():
             if new_email:
                 ask_to_confirm_email(user, new_email, secret_key=current_app.secret_key)
             db.session.commit()
+            # The page follows the language just saved, not one picked earlier.
+            session["language"] = user.preferred_language
             flash(_("Your profile is saved."), "success")
             if new_email:
                 # The same words whatever happened, so the page never tells whether

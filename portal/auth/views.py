@@ -40,6 +40,7 @@ from portal.auth.services import (
 from portal.db import db, utcnow
 from portal.extensions import limiter
 from portal.outbox.services import external_url, queue_email, render_email
+from portal.unsent import SESSION_KEY as UNSENT_FORM
 
 bp = Blueprint("auth", __name__)
 
@@ -53,17 +54,17 @@ def _sign_in_failed(response) -> bool:
     return response.status_code != 302
 
 
-def _fresh_session() -> None:
+def _fresh_session(keep: tuple[str, ...] = ("language",)) -> None:
     """Drop everything in the session but the language the person chose."""
-    language = session.get("language")
+    kept = {key: session[key] for key in keep if session.get(key)}
     session.clear()
-    if language:
-        session["language"] = language
+    session.update(kept)
 
 
 def start_session(user) -> None:
     """Begin a fresh session for this person (a new session id), keeping the language choice."""
-    _fresh_session()
+    # An answer sent after the last session ended waits for this sign-in.
+    _fresh_session(keep=("language", UNSENT_FORM))
     login_user(user)
     # The person proved who they are: an address staff put in is theirs from now on.
     user.previous_email = None

@@ -8,13 +8,11 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from portal.audit.services import record_event
 from portal.auth.models import Role, User
-from portal.db import RowPage, db, paginate_rows
+from portal.db import RowPage, db, insert_unless_present, paginate_rows
 from portal.documents import files
 from portal.documents.models import (
     Document,
@@ -220,13 +218,7 @@ def request_translation(user: User, document: Document, language: str,
         raise TranslationExists
     values = {"document_id": document.id, "language": language, "requester_id": user.id,
               "status": RequestStatus.OPEN.value, "created_at": now}
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    # The unique constraint decides; a duplicate is skipped without an error.
-    inserted = db.session.execute(
-        insert(TranslationRequest).values(**values).on_conflict_do_nothing()
-        .returning(TranslationRequest.id)).first()
-    return inserted is not None
+    return insert_unless_present(TranslationRequest, values)
 
 
 def open_request(user: User, document: Document, language: str) -> TranslationRequest | None:

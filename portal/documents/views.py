@@ -49,7 +49,7 @@ from portal.documents.services import (
 from portal.i18n import LANGUAGE_BY_CODE, current_language
 from portal.meetings.models import Meeting
 from portal.programs.current import current_program_or_404
-from portal.web import page_number
+from portal.web import page_number, thank_for_translation_request
 
 bp = Blueprint("documents", __name__)
 bp.add_app_template_global(LANGUAGE_BY_CODE, "LANGUAGE_BY_CODE")
@@ -186,12 +186,7 @@ def ask_for_translation(document_id: int):
     except DocumentRuleError:
         abort(400)
     db.session.commit()
-    if created:
-        flash(_("Thank you. We asked for a translation and will email you when it is ready."),
-              "success")
-    else:
-        flash(_("You already asked for this translation, so there is nothing more to do. "
-                "We will email you when it is ready."), "info")
+    thank_for_translation_request(created)
     return back
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import is_safe_next, public, signed_in
+from portal.account.services import keep_language_choice
 from portal.db import db, utcnow
 from portal.i18n import LANGUAGE_BY_CODE
 from portal.programs.current import current_program
@@ -43,6 +44,9 @@ def set_language(code: str):
     if code not in LANGUAGE_BY_CODE:
         abort(404)
     session["language"] = code
+    if current_user.is_authenticated:
+        keep_language_choice(current_user._get_current_object(), code)
+        db.session.commit()
     target = _next_target()
     return redirect(target or url_for("home.index"))
 

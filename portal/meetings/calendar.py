@@ -14,6 +14,7 @@ from sqlalchemy import select
 from portal.auth.models import User, hash_token
 from portal.db import db
 from portal.meetings.models import CalendarFeed, Meeting, MeetingStatus, Response, Rsvp
+from portal.meetings.waitlist import my_waitlist_places
 from portal.outbox.services import external_url
 
 
@@ -39,7 +40,9 @@ def user_for_feed_token(raw: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def response_label(response: Response | None) -> str:
+def response_label(response: Response | None, place: int | None = None) -> str:
+    if response == Response.WAITLISTED and place:
+        return _("You are number %(place)d on the waitlist.", place=place)
     return {
         Response.IN_PERSON: _("You said: I will come in person."),
         Response.VIRTUAL: _("You said: I will join online."),
@@ -48,16 +51,22 @@ def response_label(response: Response | None) -> str:
     }.get(response, _("You have not answered yet."))
 
 
-def meeting_location(meeting: Meeting) -> str:
-    if meeting.venue:
-        return ", ".join(part for part in (meeting.venue, meeting.room) if part)
+def meeting_location(meeting: Meeting, language: str = "en") -> str:
+    """The place and room in `language` where staff wrote them, or the original's."""
+    words = meeting.words_for(language)
+    if words.venue:
+        return ", ".join(part.text for part in (words.venue, words.room) if part)
     return _("Online")
 
 
-def _event(meeting: Meeting, rsvp: Rsvp | None, language: str, stamp: datetime) -> Event:
+def _event(meeting: Meeting, rsvp: Rsvp | None, language: str, stamp: datetime,
+           place: int | None = None) -> Event:
     zone = ZoneInfo(meeting.program.timezone)
     text = meeting.text_for(language)
-    lines = [text.description or "", response_label(rsvp.response if rsvp else None)]
+    # A title-only translation must not hide the original's description.
+    description = meeting.words_for(language).description
+    lines = [description.text if description else "",
+             response_label(rsvp.response if rsvp else None, place)]
     if meeting.join_link and not meeting.is_cancelled:
         lines.append(_("Join online: %(link)s", link=meeting.join_link))
     lines.append(external_url("meetings.meeting", meeting_id=meeting.id))
@@ -70,7 +79,7 @@ def _event(meeting: Meeting, rsvp: Rsvp | None, language: str, stamp: datetime) 
     event.add("dtend", meeting.ends_at.astimezone(zone))
     event.add("summary", text.title)
     event.add("description", "\n\n".join(line for line in lines if line))
-    event.add("location", meeting_location(meeting))
+    event.add("location", meeting_location(meeting, language))
     event.add("url", external_url("meetings.meeting", meeting_id=meeting.id))
     event.add("status", "CANCELLED" if meeting.status == MeetingStatus.CANCELLED
               else "CONFIRMED")
@@ -83,6 +92,8 @@ def build_calendar(user: User, meetings: list[Meeting], stamp: datetime,
     rsvps = {r.meeting_id: r for r in db.session.scalars(
         select(Rsvp).where(Rsvp.user_id == user.id,
                            Rsvp.meeting_id.in_([m.id for m in meetings])))} if meetings else {}
+    places = my_waitlist_places(user, [meeting_id for meeting_id, rsvp in rsvps.items()
+                                       if rsvp.response == Response.WAITLISTED])
     language = user.preferred_language
     calendar = Calendar()
     calendar.add("prodid", "-//Design Group Portal//EN")
@@ -99,5 +110,6 @@ def build_calendar(user: User, meetings: list[Meeting], stamp: datetime,
                 calendar.add_component(Timezone.from_tzid(zone, first_date=first, last_date=last))
             calendar.add("x-wr-timezone", zones[0])
         for meeting in meetings:
-            calendar.add_component(_event(meeting, rsvps.get(meeting.id), language, stamp))
+            calendar.add_component(_event(meeting, rsvps.get(meeting.id), language, stamp,
+                                          places.get(meeting.id)))
     return calendar.to_ical()

@@ -101,7 +101,16 @@ class SeriesForm(Form, MeetingTextFieldsMixin, MeetingFieldsMixin):
 
 
 class MeetingTextForm(Form, MeetingTextFieldsMixin):
-    pass
+    """A meeting's words in one more language; empty place fields show the original."""
+
+    venue = StringField(_l("Place"), description=_l("Leave empty to show the original."),
+                        validators=[Optional(), max_length(200), no_control_characters])
+    room = StringField(_l("Room (optional)"),
+                       validators=[Optional(), max_length(120), no_control_characters])
+    accessibility_notes = TextAreaField(
+        _l("Getting there and access (optional)"),
+        description=_l("Leave empty to show the original."),
+        validators=[Optional(), max_length(2000), no_control_characters])
 
 
 RESPONSE_LABELS = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -93,6 +94,54 @@ class Meeting(db.Model):
                 return text
         return self.original_text or self.texts[0]
 
+    def words_for(self, language: str) -> MeetingWords:
+        """What a reader of `language` sees of the description, place and access notes:
+        each in their language where staff wrote it, otherwise the original."""
+        own = next((text for text in self.texts if text.language == language), None)
+        original = self.original_text or self.texts[0]
+        original_place = (self.venue, self.room, self.accessibility_notes)
+
+        def pick(translated, fallback):
+            if own is not None and not own.is_original and translated:
+                return Shown(translated, own.language)
+            return Shown(fallback, original.language) if fallback else None
+
+        return MeetingWords(
+            description=pick(own.description if own else None, original.description),
+            venue=pick(own.venue if own else None, original_place[0]),
+            room=pick(own.room if own else None, original_place[1]),
+            accessibility_notes=pick(own.accessibility_notes if own else None,
+                                     original_place[2]),
+            reader=language,
+        )
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A piece of text and the language it is written in."""
+
+    text: str
+    language: str
+
+    @property
+    def tag(self) -> str:
+        return self.language.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class MeetingWords:
+    description: Shown | None
+    venue: Shown | None
+    room: Shown | None
+    accessibility_notes: Shown | None
+    reader: str
+
+    @property
+    def untranslated(self) -> bool:
+        """Something written for members is shown in another language than the reader's."""
+        return any(shown is not None and shown.language != self.reader
+                   for shown in (self.description, self.venue, self.accessibility_notes))
+
 
 class MeetingText(db.Model):
     """A meeting's title and description in one language."""
@@ -106,8 +155,31 @@ class MeetingText(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     is_original: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The place and access notes in this language; the original's stay on the meeting.
+    venue: Mapped[str | None] = mapped_column(String(200))
+    room: Mapped[str | None] = mapped_column(String(120))
+    accessibility_notes: Mapped[str | None] = mapped_column(Text)
 
     meeting: Mapped[Meeting] = relationship(back_populates="texts")
+
+
+class MeetingTranslationRequest(db.Model):
+    """A member asking for a meeting's description and notes in their language."""
+
+    __tablename__ = "meeting_translation_requests"
+    __table_args__ = (UniqueConstraint("meeting_id", "language", "requester_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(10))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Open while empty; set when the translation is written.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    requester: Mapped[User] = relationship()
 
 
 class Rsvp(db.Model):

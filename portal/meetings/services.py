@@ -26,6 +26,7 @@ from portal.meetings.models import (
     Response,
     Rsvp,
 )
+from portal.meetings.waitlist import tell_new_places, waitlist_places
 from portal.outbox.services import external_url, queue_email
 from portal.programs.models import Enrollment, EnrollmentStatus, Program
 from portal.rules import RuleError
@@ -332,6 +333,8 @@ def rsvp_for_meeting(
         .execution_options(populate_existing=True)
     ).first()
     previous = rsvp.response if rsvp else None
+    # Leaving the waitlist moves everyone behind up a place; they are told.
+    places_before = waitlist_places(meeting) if previous == Response.WAITLISTED else None
     free = meeting.capacity is None or seats_taken(meeting, user.id) < meeting.capacity
     if response == Response.IN_PERSON and previous != Response.IN_PERSON and not free:
         raise SeatsFull
@@ -357,6 +360,8 @@ def rsvp_for_meeting(
                      previous=str(previous) if previous else None)
     if previous == Response.IN_PERSON and response != Response.IN_PERSON:
         promote_from_waitlist(meeting, now)
+    if places_before is not None and response != Response.WAITLISTED:
+        tell_new_places(meeting, places_before)
     return rsvp
 
 
@@ -368,6 +373,7 @@ def promote_from_waitlist(meeting: Meeting, now: datetime) -> list[Rsvp]:
     free = meeting.capacity - seats_taken(meeting)
     if free <= 0:
         return promoted
+    places_before = waitlist_places(meeting)
     waiting = db.session.scalars(
         select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.response == Response.WAITLISTED)
         .order_by(Rsvp.waitlisted_at, Rsvp.id).limit(free)
@@ -381,6 +387,7 @@ def promote_from_waitlist(meeting: Meeting, now: datetime) -> list[Rsvp]:
         person = db.session.get(User, rsvp.user_id)
         queue_email(person, "seat_available", meeting=meeting, link=link)
     db.session.flush()
+    tell_new_places(meeting, places_before)
     return promoted
 
 

@@ -70,12 +70,25 @@ from portal.meetings.services import (
     roster_summary,
     rsvp_for_meeting,
     seats_taken,
-    set_meeting_text,
     update_meeting,
 )
+from portal.meetings.translations import (
+    MeetingTranslation,
+    meeting_request_of,
+    meeting_requests_waiting,
+    request_meeting_translation,
+    translate_meeting,
+)
+from portal.meetings.waitlist import my_waitlist_places
 from portal.programs.current import current_program_or_404, enrolled_in_current_program
 from portal.programs.services import program_for
-from portal.web import page_number, whole_number
+from portal.unsent import take_unsent_form
+from portal.web import (
+    interpretation_name,
+    page_number,
+    thank_for_translation_request,
+    whole_number,
+)
 
 bp = Blueprint("meetings", __name__)
 
@@ -137,6 +150,8 @@ def calendar():
     if page.page > 1 or (coming is None and page.has_next):
         coming = next_meeting(program.id, now)  # it is on another page
     answers = _my_answers([*page.items, *([coming] if coming else [])])
+    places = my_waitlist_places(current_user, [meeting_id for meeting_id, answer in answers.items()
+                                               if answer.response == Response.WAITLISTED])
     zone = get_timezone()
 
     def by_month(items):
@@ -144,7 +159,7 @@ def calendar():
             items, key=lambda m: m.starts_at.astimezone(zone).replace(day=1).date())]
 
     return render_template("meetings/calendar.html", upcoming=by_month(upcoming),
-                           past=by_month(past), answers=answers, next_meeting=coming,
+                           past=by_month(past), answers=answers, next_meeting=coming, places=places,
                            page=page, language=current_language().code)
 
 
@@ -171,7 +186,11 @@ def meeting(meeting_id: int):
     taken = seats_taken(meeting)
     mine = 1 if rsvp is not None and rsvp.response == Response.IN_PERSON else 0
     free = meeting.capacity is None or taken - mine < meeting.capacity
-    form = RsvpForm()
+    restored = take_unsent_form(current_user, now) if request.method == "GET" else None
+    form = RsvpForm(formdata=restored) if restored else RsvpForm()
+    if restored:
+        flash(_("Here is what you typed before you were signed out. It is not saved yet: "
+                "check it and send it."), "info")
     form.response.choices = _response_choices(meeting, free, rsvp.response if rsvp else None)
     if (request.method == "POST" and not free and meeting.has_seats
             and request.form.get("response") == Response.IN_PERSON.value):
@@ -179,7 +198,7 @@ def meeting(meeting_id: int):
         # the seat was just taken, instead of a bare "choose one of the options".
         form.response.choices.append(
             (Response.IN_PERSON.value, RESPONSE_LABELS[Response.IN_PERSON]))
-    if request.method == "GET":
+    if request.method == "GET" and not restored:
         needs = Needs.of(rsvp, current_user)
         form.response.data = rsvp.response.value if rsvp else None
         form.interpretation_language.data = needs.interpretation_language or ""
@@ -213,8 +232,16 @@ def meeting(meeting_id: int):
             flash(_("Thank you. Your answer is saved."), "success")
             return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
     join_soon = (meeting.starts_at - JOIN_LINK_PROMINENT_FROM <= now < meeting.ends_at)
+    reader = current_language().code
     return render_template(
-        "meetings/meeting.html", meeting=meeting, text=meeting.text_for(current_language().code),
+        "meetings/meeting.html", meeting=meeting, text=meeting.text_for(reader),
+        words=meeting.words_for(reader), reader=reader,
+        place=(my_waitlist_places(current_user, [meeting.id]).get(meeting.id)
+               if rsvp is not None and rsvp.response == Response.WAITLISTED else None),
+        asked=meeting_request_of(current_user, meeting, reader),
+        waiting_translations=(meeting_requests_waiting(meeting)
+                              if current_user.is_staff else None),
+        button_form=ButtonForm(),
         rsvp=rsvp, form=form, open=answers_open(meeting, now), join_soon=join_soon,
         seats_full=seats_full or not free, taken=taken,
         contacts=_staff_contacts(), is_past=meeting.ends_at <= now,
@@ -417,13 +444,30 @@ def meeting_translation(meeting_id: int):
         form.language.data = code or None
         if existing:
             form.title.data, form.description.data = existing.title, existing.description
+            form.venue.data, form.room.data = existing.venue, existing.room
+            form.accessibility_notes.data = existing.accessibility_notes
     if form.validate_on_submit():
-        set_meeting_text(current_user._get_current_object(), meeting, form.language.data,
-                         form.title.data, form.description.data or None)
+        translate_meeting(current_user._get_current_object(), meeting, MeetingTranslation(
+            form.language.data, form.title.data, form.description.data or None,
+            form.venue.data, form.room.data, form.accessibility_notes.data), utcnow())
         db.session.commit()
         flash(_("The translation is saved."), "success")
         return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
     return render_template("meetings/translation_form.html", form=form, meeting=meeting)
+
+
+@bp.route("/meetings/<int:meeting_id>/translation-requests", methods=["POST"])
+@signed_in
+def ask_for_meeting_translation(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    try:
+        created = request_meeting_translation(current_user._get_current_object(), meeting,
+                                              request.form.get("language", ""), utcnow())
+    except MeetingRuleError:
+        abort(400)
+    db.session.commit()
+    thank_for_translation_request(created)
+    return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
 
 
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
@@ -467,7 +511,7 @@ def roster_csv(meeting_id: int):
         for member, rsvp, mark in result:
             yield (member.name, member.email, member.phone,
                    response_name(rsvp.response if rsvp else None),
-                   rsvp.interpretation_language if rsvp else "",
+                   interpretation_name(rsvp.interpretation_language) if rsvp else "",
                    rsvp.childcare_children if rsvp else "",
                    (yes if rsvp.transport_help else no) if rsvp else "",
                    rsvp.access_needs if rsvp else "",
