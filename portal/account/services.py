@@ -15,8 +15,8 @@ from portal.auth.services import (
     check_sign_in_names_free,
     normalise_identifier,
 )
-from portal.outbox.services import external_url, queue_email
 from portal.i18n import LANGUAGE_BY_CODE
+from portal.outbox.services import external_url, queue_email
 
 
 def keep_language_choice(user: User, code: str) -> None:
