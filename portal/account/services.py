@@ -11,6 +11,15 @@ from portal.auth.services import (
     normalise_identifier,
 )
 
+# The emails a person may turn off, as User columns and profile form fields.
+NOTIFICATION_FIELDS = (
+    "notify_meeting_changes",
+    "notify_reminders",
+    "notify_answer_confirmations",
+    "notify_new_materials",
+    "notify_payments",
+)
+
 
 def update_profile(
     user: User,
@@ -37,8 +46,7 @@ def update_profile(
     user.preferred_language = preferred_language
     user.email = email
     user.phone = phone or None
-    for key in ("notify_meeting_changes", "notify_reminders", "notify_new_materials",
-                "notify_payments"):
+    for key in NOTIFICATION_FIELDS:
         setattr(user, key, bool(notifications.get(key)))
     user.interpretation_language = interpretation_language or None
     user.childcare_children = childcare_children

@@ -8,18 +8,11 @@ from flask_login import current_user, login_user
 
 from portal.access import keeps_own_csrf, signed_in
 from portal.account.forms import ChangePasswordForm, ProfileForm
-from portal.account.services import update_profile
+from portal.account.services import NOTIFICATION_FIELDS, update_profile
 from portal.auth.services import PasswordRejected, PersonRuleError, change_password
 from portal.db import db
 
 bp = Blueprint("account", __name__, url_prefix="/profile")
-
-NOTIFICATION_FIELDS = (
-    "notify_meeting_changes",
-    "notify_reminders",
-    "notify_new_materials",
-    "notify_payments",
-)
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -58,6 +58,7 @@ class User(UserMixin, db.Model):
     notify_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_new_materials: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_payments: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_answer_confirmations: Mapped[bool] = mapped_column(Boolean, default=True)
 
     # Default needs: optional, private, seen only by the staff who plan meetings.
     interpretation_language: Mapped[str | None] = mapped_column(String(10))
