@@ -8,13 +8,17 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from urllib.parse import urlsplit
 
-# RFC 2047: an encoded word is at most 75 characters; a header line should stay within 78.
+# RFC 2047: an encoded word is at most 75 characters. Header lines should stay within
+# 78 (RFC 5322); folding at 76 also fits quoted-printable's limit, so neither policy
+# below ever refolds a header folded here.
 ENCODED_WORD_MAX = 75
-LINE_MAX = 78
+LINE_MAX = 76
 _WORD_OVERHEAD = len("=?utf-8?b??=")
 
-# Lines of at most 78 characters, CRLF on the wire; headers we fold ourselves are left as given.
-MAIL_POLICY = policy.SMTP.clone(max_line_length=LINE_MAX)
+# CRLF on the wire. An 8-bit body keeps its lines whole up to the 998 RFC 5322 allows,
+# so it reads as written; quoted-printable lines stay within RFC 2045's 76.
+EIGHT_BIT_POLICY = policy.SMTP.clone(max_line_length=998)
+SEVEN_BIT_POLICY = policy.SMTP.clone(max_line_length=LINE_MAX)
 
 
 def message_domain(base_url: str) -> str:
@@ -84,7 +88,7 @@ def build_email(message, *, sender: str, base_url: str, eight_bit: bool = True) 
     `eight_bit` False writes a non-ASCII body as quoted-printable, for servers
     that do not announce 8BITMIME.
     """
-    email = EmailMessage(policy=MAIL_POLICY)
+    email = EmailMessage(policy=EIGHT_BIT_POLICY if eight_bit else SEVEN_BIT_POLICY)
     sender_name, sender_address = parseaddr(sender)
     email.set_raw("From", folded_header("From", sender_name, suffix=f" <{sender_address}>")
                   if sender_name and not sender_name.isascii() else formataddr(

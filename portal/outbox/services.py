@@ -83,7 +83,9 @@ def _wire_bytes(email: EmailMessage) -> bytes:
 def _deliver(message: OutboxMessage) -> None:
     config = current_app.config
     if config["MAIL_BACKEND"] == "console":
-        sys.stdout.write(_build_email(message).as_string() + "\n" + "-" * 72 + "\n")
+        # The bytes an 8-bit server would get, so the terminal shows the text as written.
+        printed = _wire_bytes(_build_email(message)).decode("utf-8").replace("\r\n", "\n")
+        sys.stdout.write(printed + "\n" + "-" * 72 + "\n")
         sys.stdout.flush()
         return
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
