@@ -17,6 +17,7 @@ from sqlalchemy import select
 from portal import create_app
 from portal.auth.models import Role, TokenPurpose, User
 from portal.auth.services import issue_token
+from portal.csv_export import XLSX_TYPE
 from portal.db import db, utcnow
 from portal.documents.models import Document, DocumentKind, TranslationRequest
 from portal.documents.services import VersionContent, create_document, publish_document
@@ -131,14 +132,17 @@ PATHS = {
     "meetings.new_series": "/meetings/series/new",
     "meetings.roster": "/meetings/{meeting_id}/roster",
     "meetings.roster_csv": "/meetings/{meeting_id}/roster.csv",
+    "meetings.roster_xlsx": "/meetings/{meeting_id}/roster.xlsx",
     "stipends.ledger": "/finance/members/{spare_enrollment_id}",
     "stipends.ledger_csv": "/finance/ledger.csv",
+    "stipends.ledger_xlsx": "/finance/ledger.xlsx",
     "stipends.my_stipend": "/stipend",
     "stipends.overview": "/finance",
     "stipends.record": "/finance/members/{spare_enrollment_id}/payments/new",
     "stipends.tax_form": "/finance/members/{spare_enrollment_id}/tax-form",
     "stipends.tax_year": "/finance/tax-year",
     "stipends.tax_year_csv": "/finance/tax-year/{year}.csv",
+    "stipends.tax_year_xlsx": "/finance/tax-year/{year}.xlsx",
     "stipends.void": "/finance/payments/{payment_id}/void",
     "admin.audit_log_csv": "/admin/audit.csv",
 }
@@ -199,8 +203,10 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "meetings.new_series": {"GET": Rule(STAFF), "POST": Rule(STAFF)},
     "meetings.roster": {"GET": Rule(STAFF)},
     "meetings.roster_csv": {"GET": Rule(STAFF)},
+    "meetings.roster_xlsx": {"GET": Rule(STAFF)},
     "stipends.ledger": {"GET": Rule(FINANCE_ONLY)},
     "stipends.ledger_csv": {"GET": Rule(FINANCE_ONLY)},
+    "stipends.ledger_xlsx": {"GET": Rule(FINANCE_ONLY)},
     "stipends.my_stipend": {"GET": Rule(SIGNED_IN)},
     "stipends.overview": {"GET": Rule(FINANCE_ONLY)},
     "stipends.record": {"GET": Rule(FINANCE_ONLY), "POST": Rule(FINANCE_ONLY)},
@@ -209,6 +215,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
                      form={"tax_form_status": "received"})},
     "stipends.tax_year": {"GET": Rule(FINANCE_ONLY)},
     "stipends.tax_year_csv": {"GET": Rule(FINANCE_ONLY)},
+    "stipends.tax_year_xlsx": {"GET": Rule(FINANCE_ONLY)},
     "stipends.void": {"GET": Rule(FINANCE_ONLY), "POST": Rule(FINANCE_ONLY)},
 }
 
@@ -222,6 +229,9 @@ CONTENT_TYPES = {
     "stipends.ledger_csv": "text/csv",
     "stipends.tax_year_csv": "text/csv",
     "admin.audit_log_csv": "text/csv",
+    "meetings.roster_xlsx": XLSX_TYPE,
+    "stipends.ledger_xlsx": XLSX_TYPE,
+    "stipends.tax_year_xlsx": XLSX_TYPE,
 }
 
 

@@ -315,7 +315,7 @@ def test_roster_csv_streams_and_neutralises_formulas(as_role, program, people, m
     db.session.commit()
     response = as_role("facilitator").get(f"/meetings/{meeting.id}/roster.csv")
     assert response.mimetype == "text/csv" and response.is_streamed
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[0][0] == "Name"
     sneaky_row = next(row for row in rows if "HYPERLINK" in row[0])
     assert sneaky_row[0].startswith("'=") and sneaky_row[7] == "'+1 chair"

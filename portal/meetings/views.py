@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from itertools import groupby
 
@@ -27,7 +28,7 @@ from sqlalchemy.orm import lazyload
 from portal.access import keeps_own_csrf, public, roles_required, signed_in
 from portal.auth.forms import ButtonForm
 from portal.auth.models import Role, RoleGrant, User
-from portal.csv_export import ROWS_PER_FETCH, csv_download
+from portal.csv_export import ROWS_PER_FETCH, csv_download, xlsx_download
 from portal.db import db, paginate_rows, utcnow
 from portal.i18n import current_language
 from portal.meetings.calendar import build_calendar, issue_feed_token, user_for_feed_token
@@ -451,10 +452,7 @@ def roster(meeting_id: int):
                            attendance_choices=list(ATTENDANCE_LABELS.items()))
 
 
-@bp.route("/meetings/<int:meeting_id>/roster.csv")
-@roles_required(*STAFF)
-def roster_csv(meeting_id: int):
-    meeting = get_meeting(meeting_id)
+def _roster_table(meeting: Meeting) -> tuple[list, Iterator[tuple]]:
     header = [_("Name"), _("Email address"), _("Phone number"), _("Answer"),
               _("Interpretation"), _("Children who need childcare"), _("Transport help"),
               _("Access needs"), _("Attendance")]
@@ -462,7 +460,7 @@ def roster_csv(meeting_id: int):
     query = roster_rows(meeting)
 
     def rows():
-        # Runs while the download streams, fetching a few hundred members at a time.
+        # Runs while the download is written, fetching a few hundred members at a time.
         result = db.session.execute(query.execution_options(yield_per=ROWS_PER_FETCH))
         for member, rsvp, mark in result:
             yield (member.name, member.email, member.phone,
@@ -473,8 +471,26 @@ def roster_csv(meeting_id: int):
                    rsvp.access_needs if rsvp else "",
                    attendance_name(mark.status if mark else None))
 
-    day = format_date(meeting.starts_at, "yyyy-MM-dd")
-    return csv_download(header, rows(), f"roster-{day}.csv")
+    return header, rows()
+
+
+@bp.route("/meetings/<int:meeting_id>/roster.csv")
+@roles_required(*STAFF)
+def roster_csv(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    header, rows = _roster_table(meeting)
+    return csv_download(header, rows,
+                        f"roster-{format_date(meeting.starts_at, 'yyyy-MM-dd')}.csv")
+
+
+@bp.route("/meetings/<int:meeting_id>/roster.xlsx")
+@roles_required(*STAFF)
+def roster_xlsx(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    header, rows = _roster_table(meeting)
+    return xlsx_download(header, rows,
+                         f"roster-{format_date(meeting.starts_at, 'yyyy-MM-dd')}.xlsx",
+                         _("Answers"))
 
 
 @bp.route("/meetings/<int:meeting_id>/answers", methods=["POST"])
