@@ -31,7 +31,12 @@ from portal.auth.models import Role, RoleGrant, User
 from portal.csv_export import ROWS_PER_FETCH, csv_download, xlsx_download
 from portal.db import db, paginate_rows, utcnow
 from portal.i18n import current_language
-from portal.meetings.calendar import build_calendar, issue_feed_token, user_for_feed_token
+from portal.meetings.calendar import (
+    build_calendar,
+    issue_feed_token,
+    user_for_feed_token,
+    webcal_link,
+)
 from portal.meetings.forms import (
     ATTENDANCE_LABELS,
     FORMAT_LABELS,
@@ -229,8 +234,13 @@ def _staff_contacts() -> list[User]:
         .options(lazyload(User.role_grants))))
 
 
+# RFC 5545 8.1 / RFC 5546: the METHOD of the body, repeated in the media type, tells
+# calendar apps these are events to show, not invitations to answer.
+CALENDAR_TYPE = "text/calendar; charset=utf-8; method=PUBLISH"
+
+
 def _ics_response(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, mimetype="text/calendar")
+    response = HttpResponse(body, content_type=CALENDAR_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -266,7 +276,8 @@ def calendar_feed():
         raw = issue_feed_token(current_user._get_current_object())
         db.session.commit()
         link = url_for("meetings.feed", token=raw, _external=True)
-    return render_template("meetings/calendar_feed.html", form=form, link=link)
+    return render_template("meetings/calendar_feed.html", form=form, link=link,
+                           subscribe_link=webcal_link(link) if link else None)
 
 
 @bp.route("/attendance")
