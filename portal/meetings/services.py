@@ -15,6 +15,7 @@ from sqlalchemy.orm import lazyload
 from portal.audit.services import record_event
 from portal.auth.models import User
 from portal.db import db, utcnow
+from portal.meetings.answer_mail import queue_answer_confirmation
 from portal.meetings.models import (
     Attendance,
     AttendanceStatus,
@@ -332,6 +333,7 @@ def rsvp_for_meeting(
         .execution_options(populate_existing=True)
     ).first()
     previous = rsvp.response if rsvp else None
+    saved_before = _answer_as_saved(rsvp)
     free = meeting.capacity is None or seats_taken(meeting, user.id) < meeting.capacity
     if response == Response.IN_PERSON and previous != Response.IN_PERSON and not free:
         raise SeatsFull
@@ -357,7 +359,17 @@ def rsvp_for_meeting(
                      previous=str(previous) if previous else None)
     if previous == Response.IN_PERSON and response != Response.IN_PERSON:
         promote_from_waitlist(meeting, now)
+    if _answer_as_saved(rsvp) != saved_before:
+        queue_answer_confirmation(user, meeting, rsvp, now)
     return rsvp
+
+
+def _answer_as_saved(rsvp: Rsvp | None) -> tuple | None:
+    """What a confirmation reports; saving the same answer again sends nothing."""
+    if rsvp is None:
+        return None
+    return (rsvp.response, rsvp.interpretation_language, rsvp.childcare_children,
+            rsvp.transport_help, rsvp.access_needs)
 
 
 def promote_from_waitlist(meeting: Meeting, now: datetime) -> list[Rsvp]:
