@@ -11,8 +11,8 @@ from pathlib import Path
 from babel import localedata
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, request, session
-from flask_babel import format_currency, get_locale
+from flask import current_app, g, request, session
+from flask_babel import format_currency, get_locale, refresh
 from flask_login import current_user
 
 from portal.programs.current import current_program
@@ -80,6 +80,8 @@ def select_locale() -> str:
     chosen = session.get("language")
     if chosen in LANGUAGE_BY_CODE:
         return chosen
+    if g.get("page_owner_language") in LANGUAGE_BY_CODE:
+        return g.page_owner_language
     if (
         current_user
         and current_user.is_authenticated
@@ -91,6 +93,14 @@ def select_locale() -> str:
         if code:
             return code
     return DEFAULT_LANGUAGE
+
+
+def speak_language_of(person) -> None:
+    """A page reached through a link made for one person (an invitation, a password
+    reset) speaks that person's language before they have signed in, unless they
+    chose another on the page."""
+    g.page_owner_language = person.preferred_language
+    refresh()
 
 
 def select_timezone() -> str:

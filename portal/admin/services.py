@@ -13,6 +13,7 @@ from portal.auth.models import Role, RoleGrant, TokenPurpose, User
 from portal.auth.services import (
     PersonRuleError,
     check_sign_in_names_free,
+    issue_sign_in_code,
     issue_token,
     normalise_identifier,
 )
@@ -27,6 +28,9 @@ class Invitation:
     user: User
     link: str
     emailed: bool
+    # For a person without email: a short code for the printed sheet, and when it ends.
+    code: str | None = None
+    expires_at: datetime | None = None
 
 
 def _checked_sign_in_names(
@@ -84,7 +88,11 @@ def add_person(
 
 
 def invite(actor: User, user: User, program: Program, *, now: datetime, lifetime) -> Invitation:
-    """Issue a fresh invitation link (older ones stop working) and email it if we can."""
+    """Issue a fresh invitation link (older ones stop working) and email it if we can.
+
+    Without email, the admin prints a sheet: the link as a QR code, and a short
+    code to type at the sign-in code page.
+    """
     raw = issue_token(user, TokenPurpose.INVITATION, now, lifetime)
     link = external_url("auth.accept_invitation", token=raw)
     message = queue_email(user, "invitation", link=link, program_name=program.name)
@@ -92,7 +100,10 @@ def invite(actor: User, user: User, program: Program, *, now: datetime, lifetime
         actor, "invitation.sent", "user", user.id,
         delivery="email" if message else "printed",
     )
-    return Invitation(user=user, link=link, emailed=message is not None)
+    if message is not None:
+        return Invitation(user=user, link=link, emailed=True)
+    return Invitation(user=user, link=link, emailed=False,
+                      code=issue_sign_in_code(user, now, lifetime), expires_at=now + lifetime)
 
 
 def update_person(

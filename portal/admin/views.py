@@ -20,6 +20,7 @@ from portal.admin.forms import (
     ProgramForm,
 )
 from portal.admin.services import add_person, invite, set_active, update_person
+from portal.admin.sheets import sign_in_sheet
 from portal.audit.models import AuditEvent
 from portal.audit.services import audit_log_rows
 from portal.auth.forms import ButtonForm
@@ -27,6 +28,7 @@ from portal.auth.models import Role, User
 from portal.auth.services import PersonRuleError
 from portal.csv_export import ROWS_PER_FETCH, csv_download
 from portal.db import db, utcnow
+from portal.i18n import LANGUAGE_BY_CODE, current_language
 from portal.outbox.models import OutboxMessage
 from portal.programs.current import current_program_or_404
 from portal.programs.services import PlannedInstallment, ProgramRuleError, update_program_settings
@@ -138,8 +140,11 @@ def _after_invitation(invitation):
         flash(_("The invitation is on its way to %(email)s.", email=invitation.user.email),
               "success")
         return redirect(url_for("admin.person", user_id=invitation.user.id))
-    # No email: the admin hands over the link in person. It is shown only now.
-    return render_template("admin/invitation_link.html", invitation=invitation)
+    # No email: the admin hands over a printed sheet in person. It is shown only now.
+    return render_template("admin/invitation_link.html", invitation=invitation,
+                           sheet=sign_in_sheet(invitation),
+                           sheet_language=LANGUAGE_BY_CODE.get(
+                               invitation.user.preferred_language, current_language()))
 
 
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])

@@ -27,6 +27,8 @@ class Role(enum.StrEnum):
 class TokenPurpose(enum.StrEnum):
     INVITATION = "invitation"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a password
+    # A short code on a printed sign-in sheet, typed instead of the invitation link.
+    SIGN_IN_CODE = "sign_in_code"
 
 
 def new_session_token() -> str:
