@@ -101,6 +101,7 @@ PATHS = {
     "admin.reactivate": "/admin/people/{spare_id}/reactivate",
     "admin.resend_invitation": "/admin/people/{spare_id}/invitation",
     "auth.accept_invitation": "/invitation/{invitation_token}",
+    "auth.enter_code": "/code",
     "auth.forgot_password": "/forgot-password",
     "auth.reset_password": "/reset-password/{reset_token}",
     "auth.sign_in": "/sign-in",
@@ -165,6 +166,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
     # The spare member has an email address, so the link is emailed, not shown.
     "admin.resend_invitation": {"POST": Rule(ADMIN_ONLY, 302, "/admin/people/{spare_id}")},
     "auth.accept_invitation": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
+    "auth.enter_code": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
     "auth.forgot_password": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
     "auth.reset_password": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
     "auth.sign_in": {"GET": Rule(EVERYONE, exceptions=HOME_FOR_SIGNED_IN),
