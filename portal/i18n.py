@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 from flask import current_app, g, request, session
 from flask_babel import format_currency, get_locale, refresh
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.programs.current import current_program
 
@@ -163,6 +164,12 @@ def compile_catalogs(translations_dir) -> None:
         with os.fdopen(fd, "wb") as mo_file:
             write_mo(mo_file, catalog)
         os.replace(tmp_name, mo_path)
+
+
+def language_name_in_itself(code: str) -> Markup:
+    """A language's own name, marked as that language, for use inside a sentence."""
+    language = LANGUAGE_BY_CODE.get(code, LANGUAGE_BY_CODE[DEFAULT_LANGUAGE])
+    return Markup('<bdi lang="{}">{}</bdi>').format(language.tag, language.native_name)
 
 
 def language_context() -> dict:

@@ -28,7 +28,7 @@ from portal.auth.models import Role, User
 from portal.auth.services import PersonRuleError
 from portal.csv_export import ROWS_PER_FETCH, csv_download
 from portal.db import db, utcnow
-from portal.i18n import LANGUAGE_BY_CODE, current_language
+from portal.i18n import language_name_in_itself
 from portal.outbox.models import OutboxMessage
 from portal.programs.current import current_program_or_404
 from portal.programs.services import PlannedInstallment, ProgramRuleError, update_program_settings
@@ -143,8 +143,8 @@ def _after_invitation(invitation):
     # No email: the admin hands over a printed sheet in person. It is shown only now.
     return render_template("admin/invitation_link.html", invitation=invitation,
                            sheet=sign_in_sheet(invitation),
-                           sheet_language=LANGUAGE_BY_CODE.get(
-                               invitation.user.preferred_language, current_language()))
+                           sheet_language_name=language_name_in_itself(
+                               invitation.user.preferred_language))
 
 
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])
