@@ -295,7 +295,7 @@ def public_address(host: str, port: int) -> str:
     Listening on every interface (0.0.0.0) means phones on the same network are
     meant to reach it, so links and QR codes carry this machine's network address.
     """
-    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - reading the setting, not binding
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104  # nosec B104  # read, not bound here
         host = _network_address()
     if ":" in host:
         host = f"[{host}]"

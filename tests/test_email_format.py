@@ -10,7 +10,6 @@ from email.utils import parsedate_to_datetime
 from types import SimpleNamespace
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from portal.auth.models import Role
@@ -20,7 +19,7 @@ from portal.i18n import LANGUAGE_CODES
 from portal.outbox.models import OutboxMessage, OutboxStatus
 from portal.outbox.services import queue_email, send_queued_messages
 from tests.conftest import make_person
-from tests.test_outbox import free_port
+from tests.test_outbox import serving_smtp
 
 ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 SUBJECT_TEMPLATES = ("invitation", "password_reset", "meeting_reminder", "meeting_changed",
@@ -49,18 +48,10 @@ class CheckingMailbox:
 
 @pytest.fixture(params=[True, False], ids=["8bitmime", "7bit-only"])
 def checking_server(request, app, data_app):
-    mailbox = CheckingMailbox(offers_8bitmime=request.param)
-    port = free_port()
     # aiosmtpd offers 8BITMIME unless it decodes data as text itself.
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port,
-                            decode_data=not request.param)
-    controller.start()
-    for instance in (app, data_app):
-        instance.config["MAIL_PORT"] = port
-    yield mailbox
-    controller.stop()
-    for instance in (app, data_app):
-        instance.config["MAIL_PORT"] = 1
+    with serving_smtp(CheckingMailbox(offers_8bitmime=request.param), (app, data_app),
+                      decode_data=not request.param) as mailbox:
+        yield mailbox
 
 
 def _long_title(language: str) -> str:
