@@ -148,3 +148,34 @@ def test_message_id_stays_the_same_when_a_message_is_sent_again(app, people):
     db.session.commit()
     assert _build_email(message)["Message-ID"] == _build_email(message)["Message-ID"]
     assert _build_email(message)["Date"] == _build_email(message)["Date"]
+
+
+def test_a_message_with_a_calendar_file_keeps_every_line_within_the_limits(
+        app, program, people, checking_server):
+    from datetime import timedelta
+
+    from portal.db import utcnow
+    from portal.meetings.models import MeetingFormat, Response
+    from portal.meetings.services import MeetingDetails, Needs, create_meeting, rsvp_for_meeting
+
+    start = utcnow() + timedelta(days=4)
+    meeting = create_meeting(
+        people["facilitator"], program,
+        MeetingDetails(starts_at=start, ends_at=start + timedelta(hours=2),
+                       format=MeetingFormat.HYBRID, venue="Hôtel de Ville", room="Salle 801",
+                       join_link="https://video.example.org/x", capacity=10),
+        language="en", title=" — ".join([SESSION_TITLES["vi"]] * 6), description=None)
+    rsvp_for_meeting(people["member_es"], meeting, Response.IN_PERSON, Needs(), utcnow())
+    db.session.commit()
+    assert send_queued_messages() == (1, 0)
+    raw = checking_server.envelopes[0].original_content
+    # RFC 5322 2.1.1: no line over 998; RFC 2045 6.8: base64 lines of at most 76.
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    [attachment] = list(parsed.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_param("method") == "PUBLISH"
+    assert attachment["Content-Transfer-Encoding"] == "base64"
+    encoded = attachment.get_payload(decode=False).strip().split("\n")
+    assert max(len(line.strip()) for line in encoded) <= 76
+    assert "BEGIN:VEVENT" in attachment.get_content()

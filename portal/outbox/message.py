@@ -103,12 +103,18 @@ def build_email(message, *, sender: str, base_url: str, eight_bit: bool = True) 
     body_encoding = None if eight_bit or message.body.isascii() else "quoted-printable"
     email.set_content(message.body, cte=body_encoding)
     if message.attachment_body:
+        # Base64 lines stay within RFC 2045's 76 whatever the body's policy allows.
+        attachment = EmailMessage(policy=SEVEN_BIT_POLICY)
         maintype, _, subtype = message.attachment_type.partition("/")
-        email.add_attachment(message.attachment_body.encode("utf-8"), maintype=maintype,
-                             subtype=subtype, filename=message.attachment_name)
-        for part in email.iter_parts():
-            if part.get_content_type() == message.attachment_type:
-                part.set_param("charset", "utf-8")
+        attachment.set_content(message.attachment_body.encode("utf-8"), maintype=maintype,
+                               subtype=subtype, disposition="attachment",
+                               filename=message.attachment_name)
+        attachment.set_param("charset", "utf-8")
+        if message.attachment_type == "text/calendar":
+            attachment.set_param("method", "PUBLISH")
+        del attachment["MIME-Version"]
+        email.make_mixed()
+        email.attach(attachment)
     # After set_content, which replaces every Content-* header.
     email["Content-Language"] = message.language.replace("_", "-")
     return email
