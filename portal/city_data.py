@@ -415,7 +415,8 @@ def _user_row(user_id: int, name: str, email: str | None, username: str | None, 
         "preferred_language": language, "password_hash": password_hash, "active": True,
         "session_token": new_session_token(), "created_at": joined, "last_sign_in_at": None,
         "notify_meeting_changes": True, "notify_reminders": True, "notify_new_materials": True,
-        "notify_payments": True, "interpretation_language": None, "childcare_children": 0,
+        "notify_payments": True, "notify_answer_confirmations": True,
+        "interpretation_language": None, "childcare_children": 0,
         "transport_help": False, "access_needs": None,
     }
 

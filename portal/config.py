@@ -21,6 +21,7 @@ def load_config(instance_path: str) -> dict:
     environment = os.environ.get("PORTAL_ENV", "production").strip().lower()
     development = environment == "development"
     sqlite_default = "sqlite:///" + os.path.join(instance_path, "portal.sqlite3")
+    mail_backend = os.environ.get("MAIL_BACKEND", "console" if development else "smtp")
     upload_max_bytes = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
     return {
         "ENV_NAME": environment,
@@ -32,7 +33,10 @@ def load_config(instance_path: str) -> dict:
         "BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         "DEFAULT_TIMEZONE": os.environ.get("PORTAL_DEFAULT_TIMEZONE", "America/New_York"),
         # Mail: "console" prints messages instead of sending them.
-        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console" if development else "smtp"),
+        "MAIL_BACKEND": mail_backend,
+        # Deliver what a change queued right after it is stored, instead of waiting for
+        # `flask outbox send`: how printed mail shows up in the demo's terminal at once.
+        "MAIL_SEND_ON_COMMIT": _flag("MAIL_SEND_ON_COMMIT", mail_backend == "console"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),

@@ -6,6 +6,7 @@ Everyone here is invented. Running it twice changes nothing the second time.
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -329,6 +330,29 @@ def sign_in_table() -> str:
     return "\n".join(lines)
 
 
+def public_address(host: str, port: int) -> str:
+    """The address people open for a demo listening on `host`:`port`.
+
+    Listening on every interface (0.0.0.0) means phones on the same network are
+    meant to reach it, so links and QR codes carry this machine's network address.
+    """
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104  # nosec B104  # read, not bound here
+        host = _network_address()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _network_address() -> str:
+    # Connecting a UDP socket sends nothing; it only picks the outgoing interface.
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            return probe.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+
+
 def main() -> None:
     """Create the database, load the demo and serve the portal on this machine."""
     os.environ.setdefault("PORTAL_ENV", "development")
@@ -336,14 +360,20 @@ def main() -> None:
 
     from portal import create_app
 
-    app = create_app()
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    # Links in emails, calendar files and printed sheets lead to where the demo listens,
+    # unless PORTAL_BASE_URL names another address.
+    settings = {} if os.environ.get("PORTAL_BASE_URL") else {
+        "BASE_URL": public_address(host, port)}
+    app = create_app(settings)
     with app.app_context():
         upgrade()
         seed_demo(date.today())
         db.session.commit()
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = int(os.environ.get("PORT", "5000"))
-    print(f"\nDesign Group Portal demo: http://{host}:{port}/\n")
+    print(f"\nDesign Group Portal demo: {app.config['BASE_URL']}/\n")
     print(sign_in_table())
-    print("\nEmails are printed here instead of being sent. Stop with Ctrl+C.\n", flush=True)
+    if app.config["MAIL_BACKEND"] == "console":
+        print("\nEmails are printed here instead of being sent.", flush=True)
+    print("Stop with Ctrl+C.\n", flush=True)
     app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -12,9 +12,10 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError, dates, localedata, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, request, session
-from flask_babel import format_currency, get_locale
+from flask import current_app, g, request, session
+from flask_babel import format_currency, get_locale, refresh
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.programs.current import current_program
 
@@ -81,6 +82,8 @@ def select_locale() -> str:
     chosen = session.get("language")
     if chosen in LANGUAGE_BY_CODE:
         return chosen
+    if g.get("page_owner_language") in LANGUAGE_BY_CODE:
+        return g.page_owner_language
     if (
         current_user
         and current_user.is_authenticated
@@ -92,6 +95,14 @@ def select_locale() -> str:
         if code:
             return code
     return DEFAULT_LANGUAGE
+
+
+def speak_language_of(person) -> None:
+    """A page reached through a link made for one person (an invitation, a password
+    reset) speaks that person's language before they have signed in, unless they
+    chose another on the page."""
+    g.page_owner_language = person.preferred_language
+    refresh()
 
 
 def select_timezone() -> str:
@@ -249,6 +260,12 @@ def compile_catalogs(translations_dir) -> None:
         with os.fdopen(fd, "wb") as mo_file:
             write_mo(mo_file, catalog)
         os.replace(tmp_name, mo_path)
+
+
+def language_name_in_itself(code: str) -> Markup:
+    """A language's own name, marked as that language, for use inside a sentence."""
+    language = LANGUAGE_BY_CODE.get(code, LANGUAGE_BY_CODE[DEFAULT_LANGUAGE])
+    return Markup('<bdi lang="{}">{}</bdi>').format(language.tag, language.native_name)
 
 
 def language_context() -> dict:

@@ -23,7 +23,8 @@ def test_only_sign_in_invitation_reset_language_and_feed_pages_are_public(app):
         rule.endpoint for rule in app.url_map.iter_rules()
         if rule.endpoint != "static" and access_of(app.view_functions[rule.endpoint]) == PUBLIC
     )
-    assert public == ["auth.accept_invitation", "auth.forgot_password", "auth.reset_password",
+    assert public == ["auth.accept_invitation", "auth.enter_code", "auth.forgot_password",
+                      "auth.reset_password",
                       "auth.sign_in", "home.choose_language", "home.set_language",
                       "meetings.feed"]
 

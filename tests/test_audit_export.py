@@ -25,7 +25,7 @@ def _download(client) -> list[list[str]]:
     assert response.status_code == 200
     assert response.mimetype == "text/csv" and response.is_streamed
     assert "attachment" in response.headers["Content-Disposition"]
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def test_admin_downloads_every_event_newest_first_with_names_and_labels(as_role, people):

@@ -18,6 +18,7 @@ from portal import create_app
 from portal.admin.services import request_role
 from portal.auth.models import Role, TokenPurpose, User
 from portal.auth.services import issue_token
+from portal.csv_export import XLSX_TYPE
 from portal.db import db, utcnow
 from portal.documents.models import Document, DocumentKind, TranslationRequest
 from portal.documents.services import VersionContent, create_document, publish_document
@@ -112,6 +113,7 @@ PATHS = {
     "admin.reactivate": "/admin/people/{spare_id}/reactivate",
     "admin.resend_invitation": "/admin/people/{spare_id}/invitation",
     "auth.accept_invitation": "/invitation/{invitation_token}",
+    "auth.enter_code": "/code",
     "auth.forgot_password": "/forgot-password",
     "auth.reset_password": "/reset-password/{reset_token}",
     "auth.sign_in": "/sign-in",
@@ -144,14 +146,17 @@ PATHS = {
     "meetings.new_series": "/meetings/series/new",
     "meetings.roster": "/meetings/{meeting_id}/roster",
     "meetings.roster_csv": "/meetings/{meeting_id}/roster.csv",
+    "meetings.roster_xlsx": "/meetings/{meeting_id}/roster.xlsx",
     "stipends.ledger": "/finance/members/{spare_enrollment_id}",
     "stipends.ledger_csv": "/finance/ledger.csv",
+    "stipends.ledger_xlsx": "/finance/ledger.xlsx",
     "stipends.my_stipend": "/stipend",
     "stipends.overview": "/finance",
     "stipends.record": "/finance/members/{spare_enrollment_id}/payments/new",
     "stipends.tax_form": "/finance/members/{spare_enrollment_id}/tax-form",
     "stipends.tax_year": "/finance/tax-year",
     "stipends.tax_year_csv": "/finance/tax-year/{year}.csv",
+    "stipends.tax_year_xlsx": "/finance/tax-year/{year}.xlsx",
     "stipends.void": "/finance/payments/{payment_id}/void",
     "admin.audit_log_csv": "/admin/audit.csv",
 }
@@ -179,6 +184,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
     # The spare member has an email address, so the link is emailed, not shown.
     "admin.resend_invitation": {"POST": Rule(ADMIN_ONLY, 302, "/admin/people/{spare_id}")},
     "auth.accept_invitation": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
+    "auth.enter_code": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
     "auth.forgot_password": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
     "auth.reset_password": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
     "auth.sign_in": {"GET": Rule(EVERYONE, exceptions=HOME_FOR_SIGNED_IN),
@@ -220,8 +226,10 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "meetings.new_series": {"GET": Rule(STAFF), "POST": Rule(STAFF)},
     "meetings.roster": {"GET": Rule(STAFF)},
     "meetings.roster_csv": {"GET": Rule(STAFF)},
+    "meetings.roster_xlsx": {"GET": Rule(STAFF)},
     "stipends.ledger": {"GET": Rule(FINANCE_ONLY)},
     "stipends.ledger_csv": {"GET": Rule(FINANCE_ONLY)},
+    "stipends.ledger_xlsx": {"GET": Rule(FINANCE_ONLY)},
     "stipends.my_stipend": {"GET": Rule(SIGNED_IN)},
     "stipends.overview": {"GET": Rule(FINANCE_ONLY)},
     "stipends.record": {"GET": Rule(FINANCE_ONLY), "POST": Rule(FINANCE_ONLY)},
@@ -230,6 +238,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
                      form={"tax_form_status": "received"})},
     "stipends.tax_year": {"GET": Rule(FINANCE_ONLY)},
     "stipends.tax_year_csv": {"GET": Rule(FINANCE_ONLY)},
+    "stipends.tax_year_xlsx": {"GET": Rule(FINANCE_ONLY)},
     "stipends.void": {"GET": Rule(FINANCE_ONLY), "POST": Rule(FINANCE_ONLY)},
 }
 
@@ -243,6 +252,9 @@ CONTENT_TYPES = {
     "stipends.ledger_csv": "text/csv",
     "stipends.tax_year_csv": "text/csv",
     "admin.audit_log_csv": "text/csv",
+    "meetings.roster_xlsx": XLSX_TYPE,
+    "stipends.ledger_xlsx": XLSX_TYPE,
+    "stipends.tax_year_xlsx": XLSX_TYPE,
 }
 
 

@@ -38,7 +38,13 @@ from portal.access import PUBLIC, SIGNED_IN, access_of
 from portal.account.forms import ChangePasswordForm, ProfileForm
 from portal.admin.forms import PersonForm, ProgramForm
 from portal.admin.services import request_role
-from portal.auth.forms import ButtonForm, ForgotPasswordForm, NewPasswordForm, SignInForm
+from portal.auth.forms import (
+    ButtonForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    SignInCodeForm,
+    SignInForm,
+)
 from portal.auth.models import Role, TokenPurpose, User
 from portal.auth.services import issue_token
 from portal.db import db, utcnow
@@ -190,6 +196,10 @@ POST_ROUTES: dict[str, Route] = {
                                     ids={"token": "fresh:invitation"}),
     "auth.reset_password": Route(None, NewPasswordForm, NEW_PASSWORD,
                                  ids={"token": "fresh:reset"}),
+    # A code is used up by its first use, so the answer tried matches no code and the form
+    # comes back with its message; tests/test_sign_in_sheet.py follows a real code through.
+    "auth.enter_code": Route(None, SignInCodeForm, {"code": "ABCD-EFGH"},
+                             answer_pages=("Type your sign-in code",)),
     "auth.forgot_password": Route(None, ForgotPasswordForm, {"email": "{member_email}"},
                                   answer_pages=("Check your email",), answer_saves=True),
     "account.profile": Route("member", ProfileForm, {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -30,18 +31,26 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@contextmanager
+def serving_smtp(handler, apps, **options):
+    """A local SMTP server for `handler`, with the portal instances pointed at it."""
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    for instance in apps:
+        instance.config["MAIL_PORT"] = port
+    try:
+        yield handler
+    finally:
+        controller.stop()
+        for instance in apps:
+            instance.config["MAIL_PORT"] = 1
+
+
 @pytest.fixture
 def smtp_server(app, data_app):
-    mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    for instance in (app, data_app):
-        instance.config["MAIL_PORT"] = port
-    yield mailbox
-    controller.stop()
-    for instance in (app, data_app):
-        instance.config["MAIL_PORT"] = 1
+    with serving_smtp(Mailbox(), (app, data_app)) as mailbox:
+        yield mailbox
 
 
 def queue_invitation(user: User) -> OutboxMessage:

@@ -504,7 +504,7 @@ def test_a_season_from_december_to_may_is_split_across_two_tax_years(as_role, pe
     assert "$300.00" in page_2026 and "$400.00" not in page_2026
     assert "$400.00" in page_2027 and "$900.00" not in page_2027
     rows = list(csv.reader(io.StringIO(finance.get("/finance/tax-year/2027.csv")
-                                       .get_data(as_text=True))))
+                                       .get_data().decode("utf-8-sig"))))
     assert rows[1][:4] == ["Mo Member", people["member"].email, "2027", "400.00"]
 
 
@@ -543,7 +543,7 @@ def test_ledger_csv_streams_plain_amounts_voids_and_neutralised_formulas(as_role
     db.session.commit()
     response = as_role("finance").get("/finance/ledger.csv")
     assert response.mimetype == "text/csv" and response.is_streamed
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[0][:4] == ["Payment number", "Member", "Date paid", "Amount"]
     assert [row[3] for row in rows[1:]] == ["600.50", "600.00"]
     assert rows[1][7].startswith("'=") and rows[1][10] == "Voided" and rows[1][13] == "'@lost"

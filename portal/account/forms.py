@@ -51,6 +51,8 @@ class ProfileForm(Form):
     )
     notify_meeting_changes = BooleanField(_l("When a meeting changes or is cancelled"))
     notify_reminders = BooleanField(_l("A reminder the day before a meeting"))
+    notify_answer_confirmations = BooleanField(
+        _l("When I answer for a meeting: the date, time and place, and a calendar file"))
     notify_new_materials = BooleanField(_l("When a new agenda or material is posted"))
     notify_payments = BooleanField(_l("When a stipend payment is sent to me"))
     interpretation_language = Select(

@@ -26,6 +26,15 @@ def keep_language_choice(user: User, code: str) -> None:
         raise PersonRuleError("preferred_language", _l("Choose one of the options."))
     user.preferred_language = code
 
+# The emails a person may turn off, as User columns and profile form fields.
+NOTIFICATION_FIELDS = (
+    "notify_meeting_changes",
+    "notify_reminders",
+    "notify_answer_confirmations",
+    "notify_new_materials",
+    "notify_payments",
+)
+
 
 def update_profile(
     user: User,
@@ -60,8 +69,7 @@ def update_profile(
     user.name = name
     user.preferred_language = preferred_language
     user.phone = phone or None
-    for key in ("notify_meeting_changes", "notify_reminders", "notify_new_materials",
-                "notify_payments"):
+    for key in NOTIFICATION_FIELDS:
         setattr(user, key, bool(notifications.get(key)))
     user.interpretation_language = interpretation_language or None
     user.childcare_children = childcare_children

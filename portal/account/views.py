@@ -17,7 +17,7 @@ from flask_login import current_user, login_user
 
 from portal.access import keeps_own_csrf, signed_in
 from portal.account.forms import ChangePasswordForm, ProfileForm
-from portal.account.services import ask_to_confirm_email, update_profile
+from portal.account.services import NOTIFICATION_FIELDS, ask_to_confirm_email, update_profile
 from portal.account.services import confirm_email as confirm_email_change
 from portal.auth.recent import too_many_wrong_passwords
 from portal.auth.services import (
@@ -31,13 +31,6 @@ from portal.db import db, utcnow
 from portal.unsent import take_unsent_form
 
 bp = Blueprint("account", __name__, url_prefix="/profile")
-
-NOTIFICATION_FIELDS = (
-    "notify_meeting_changes",
-    "notify_reminders",
-    "notify_new_materials",
-    "notify_payments",
-)
 
 
 @bp.route("/", methods=["GET", "POST"])

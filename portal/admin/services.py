@@ -23,6 +23,7 @@ from portal.auth.services import (
     change_sign_in_identity,
     check_sign_in_names_free,
     end_every_session,
+    issue_sign_in_code,
     issue_token,
     normalise_identifier,
 )
@@ -62,6 +63,9 @@ class Invitation:
     emailed: bool
     address: str | None = None
     is_reset: bool = False
+    # For a person without email: a short code for the printed sheet, and when it ends.
+    code: str | None = None
+    expires_at: datetime | None = None
 
 
 def _checked_sign_in_names(
@@ -127,6 +131,8 @@ def invite(actor: User, user: User, program: Program, *, now: datetime, lifetime
 
     Only for someone who never set a password: an invitation lets its holder choose
     the password, so on any other account it would be a way in for whoever got it.
+    Without email, the admin prints a sheet: the link as a QR code, and a short
+    code to type at the sign-in code page.
     """
     if user.password_hash:
         raise PersonRuleError(
@@ -139,7 +145,11 @@ def invite(actor: User, user: User, program: Program, *, now: datetime, lifetime
         actor, "invitation.sent", "user", user.id,
         delivery="email" if message else "printed",
     )
-    return Invitation(user=user, link=link, emailed=message is not None, address=user.email)
+    if message is None:
+        return Invitation(user=user, link=link, emailed=False,
+                          code=issue_sign_in_code(user, now, lifetime),
+                          expires_at=now + lifetime)
+    return Invitation(user=user, link=link, emailed=True, address=user.email)
 
 
 def send_sign_in_link(actor: User, user: User, program: Program, *, now: datetime,

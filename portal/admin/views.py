@@ -30,6 +30,7 @@ from portal.admin.services import (
     set_active,
     update_person,
 )
+from portal.admin.sheets import sign_in_sheet
 from portal.audit.models import AuditEvent
 from portal.audit.services import audit_log_rows
 from portal.audit.visibility import audit_details_for, outbox_subject_for
@@ -38,6 +39,7 @@ from portal.auth.models import Role, RoleGrantRequest, User
 from portal.auth.services import PersonRuleError
 from portal.csv_export import ROWS_PER_FETCH, csv_download
 from portal.db import db, utcnow
+from portal.i18n import language_name_in_itself
 from portal.outbox.models import OutboxMessage
 from portal.programs.current import current_program_or_404
 from portal.programs.services import PlannedInstallment, ProgramRuleError, update_program_settings
@@ -162,8 +164,11 @@ def _after_invitation(invitation):
         flash(_("The invitation is on its way to %(email)s.", email=invitation.address),
               "success")
         return redirect(url_for("admin.person", user_id=invitation.user.id))
-    # No email: the admin hands over the link in person. It is shown only now.
-    return render_template("admin/invitation_link.html", invitation=invitation)
+    # No email: the admin hands over a printed sheet in person. It is shown only now.
+    return render_template("admin/invitation_link.html", invitation=invitation,
+                           sheet=sign_in_sheet(invitation),
+                           sheet_language_name=language_name_in_itself(
+                               invitation.user.preferred_language))
 
 
 def _flash_waiting_roles(user: User, waiting: set[Role]) -> None:

@@ -48,5 +48,16 @@ class ForgotPasswordForm(Form):
     )
 
 
+class SignInCodeForm(Form):
+    code = StringField(
+        _l("Sign-in code"),
+        description=_l("It is on the sheet the program staff gave you: 8 letters and numbers."),
+        validators=[required(_l("Enter the code from your sheet.")), max_length(40),
+                    no_control_characters],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters",
+                   "spellcheck": "false", "autocorrect": "off"},
+    )
+
+
 class ButtonForm(Form):
     """A form that is only a button, carrying the CSRF token."""

@@ -27,6 +27,8 @@ class Role(enum.StrEnum):
 class TokenPurpose(enum.StrEnum):
     INVITATION = "invitation"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a password
+    # A short code on a printed sign-in sheet, typed instead of the invitation link.
+    SIGN_IN_CODE = "sign_in_code"
 
 
 def new_session_token() -> str:
@@ -62,6 +64,7 @@ class User(UserMixin, db.Model):
     notify_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_new_materials: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_payments: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_answer_confirmations: Mapped[bool] = mapped_column(Boolean, default=True)
 
     # Default needs: optional, private, seen only by the staff who plan meetings.
     interpretation_language: Mapped[str | None] = mapped_column(String(10))

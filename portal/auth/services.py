@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import time
 from datetime import datetime, timedelta
 from functools import cache
 from importlib.resources import files
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
@@ -164,6 +167,56 @@ def issue_token(user: User, purpose: TokenPurpose, now: datetime, lifetime: time
     Earlier unused links of the same purpose stop working, so only the newest
     invitation or reset link is valid.
     """
+    raw = secrets.token_urlsafe(32)
+    _store_token(user, purpose, hash_token(raw), now, lifetime)
+    return raw
+
+
+# Sign-in codes for printed sheets: no 0/O, 1/I/L, so nothing can be misread, and
+# 31**8 (about 850 billion) codes, each single-use, expiring and typed at a throttled page.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+def normalise_code(typed: str) -> str:
+    """What a person typed, as a code: capitals, without spaces or dashes."""
+    return "".join(c for c in typed.upper() if c.isalnum())
+
+
+def group_code(code: str) -> str:
+    """ABCDEFGH → ABCD-EFGH, easier to read aloud and to type on a phone."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def hash_code(code: str) -> str:
+    """Codes are short, so a plain hash could be reversed by trying them all; keyed with
+    the portal's secret, a copy of the database alone reveals none."""
+    key = current_app.config["SECRET_KEY"].encode("utf-8")
+    return hmac.new(key, normalise_code(code).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def issue_sign_in_code(user: User, now: datetime, lifetime: timedelta) -> str:
+    """A new short code for a person's printed sheet; earlier unused ones stop working."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    _store_token(user, TokenPurpose.SIGN_IN_CODE, hash_code(raw), now, lifetime)
+    return raw
+
+
+def exchange_sign_in_code(typed: str, now: datetime, lifetime: timedelta) -> str:
+    """Use up a sign-in code and return a fresh invitation link's secret for its person.
+
+    Raises InvalidLink for a code that was never issued, was used or has expired.
+    """
+    code = normalise_code(typed)
+    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+        raise InvalidLink
+    token = _usable_token(hash_code(code), TokenPurpose.SIGN_IN_CODE, now)
+    _claim(token, now)
+    return issue_token(token.user, TokenPurpose.INVITATION, now, lifetime)
+
+
+def _store_token(user: User, purpose: TokenPurpose, token_hash: str, now: datetime,
+                 lifetime: timedelta) -> None:
     db.session.execute(
         update(AccountToken)
         .where(
@@ -173,22 +226,24 @@ def issue_token(user: User, purpose: TokenPurpose, now: datetime, lifetime: time
         )
         .values(expires_at=now)
     )
-    raw = secrets.token_urlsafe(32)
     db.session.add(
         AccountToken(
             user=user,
             purpose=purpose,
-            token_hash=hash_token(raw),
+            token_hash=token_hash,
             created_at=now,
             expires_at=now + lifetime,
         )
     )
-    return raw
 
 
 def find_usable_token(raw: str, purpose: TokenPurpose, now: datetime) -> AccountToken:
+    return _usable_token(hash_token(raw), purpose, now)
+
+
+def _usable_token(token_hash: str, purpose: TokenPurpose, now: datetime) -> AccountToken:
     token = db.session.scalars(
-        select(AccountToken).where(AccountToken.token_hash == hash_token(raw))
+        select(AccountToken).where(AccountToken.token_hash == token_hash)
     ).first()
     if token is None or token.purpose != purpose or not token.is_usable(now):
         raise InvalidLink
@@ -197,12 +252,7 @@ def find_usable_token(raw: str, purpose: TokenPurpose, now: datetime) -> Account
     return token
 
 
-def redeem_token(
-    raw: str, purpose: TokenPurpose, password: str, now: datetime, min_length: int
-) -> User:
-    """Use a one-time link to set a password. The link cannot be used again."""
-    token = find_usable_token(raw, purpose, now)
-    check_new_password(password, token.user, min_length)
+def _claim(token: AccountToken, now: datetime) -> None:
     # Marking the link used with a guarded UPDATE means two tabs submitting at
     # once cannot both succeed.
     claimed = db.session.execute(
@@ -212,6 +262,15 @@ def redeem_token(
     ).rowcount
     if claimed != 1:
         raise InvalidLink
+
+
+def redeem_token(
+    raw: str, purpose: TokenPurpose, password: str, now: datetime, min_length: int
+) -> User:
+    """Use a one-time link to set a password. The link cannot be used again."""
+    token = find_usable_token(raw, purpose, now)
+    check_new_password(password, token.user, min_length)
+    _claim(token, now)
     token.user.set_password(password)
     end_every_session(token.user)
     return token.user

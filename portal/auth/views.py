@@ -16,11 +16,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from limits import parse
 
 from portal.access import is_safe_next, keeps_own_csrf, public, signed_in
-from portal.auth.forms import ButtonForm, ForgotPasswordForm, NewPasswordForm, SignInForm
+from portal.auth.forms import (
+    ButtonForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    SignInCodeForm,
+    SignInForm,
+)
 from portal.auth.models import TokenPurpose
 from portal.auth.recent import note_password_entered
 from portal.auth.services import (
@@ -28,6 +35,7 @@ from portal.auth.services import (
     PasswordRejected,
     authenticate,
     end_every_session,
+    exchange_sign_in_code,
     find_usable_token,
     find_user_by_identifier,
     issue_token,
@@ -39,6 +47,7 @@ from portal.auth.services import (
 )
 from portal.db import db, utcnow
 from portal.extensions import limiter
+from portal.i18n import speak_language_of
 from portal.outbox.services import external_url, queue_email, render_email
 from portal.unsent import SESSION_KEY as UNSENT_FORM
 
@@ -170,6 +179,7 @@ def _redeem_link_page(token: str, purpose: TokenPurpose, template: str, success_
         link = find_usable_token(token, purpose, now)
     except InvalidLink:
         return render_template("auth/link_invalid.html", purpose=purpose.value), 404
+    speak_language_of(link.user)
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
@@ -198,7 +208,7 @@ def accept_invitation(token: str):
     # (a GET) never signs anyone out.
     return _redeem_link_page(
         token, TokenPurpose.INVITATION, "auth/accept_invitation.html",
-        _("Welcome! Your password is saved and you are signed in."),
+        _l("Welcome! Your password is saved and you are signed in."),
     )
 
 
@@ -208,8 +218,42 @@ def accept_invitation(token: str):
 def reset_password(token: str):
     return _redeem_link_page(
         token, TokenPurpose.PASSWORD_RESET, "auth/reset_password.html",
-        _("Your new password is saved and you are signed in."),
+        _l("Your new password is saved and you are signed in."),
     )
+
+
+def _code_failed(response) -> bool:
+    return response.status_code != 302
+
+
+@bp.route("/code", methods=["GET", "POST"])
+@public
+@keeps_own_csrf
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    deduct_when=_code_failed,
+    scope="sign-in-code",
+)
+def enter_code():
+    """Where the short code from a printed sign-in sheet is typed; it leads on to
+    choosing a password, like the invitation link in the sheet's QR code."""
+    if current_user.is_authenticated:
+        logout_user()
+    form = SignInCodeForm()
+    if form.validate_on_submit():
+        try:
+            raw = exchange_sign_in_code(form.code.data, utcnow(),
+                                        current_app.config["INVITATION_LIFETIME"])
+        except InvalidLink:
+            db.session.rollback()
+            form.add_error("code", _("That code is not right, was already used or has "
+                                     "expired. Check it, or ask the program staff for a "
+                                     "new sheet."))
+        else:
+            db.session.commit()
+            return redirect(url_for("auth.accept_invitation", token=raw))
+    return render_template("auth/enter_code.html", form=form)
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 from sqlalchemy import select
 
 from portal.auth.models import User, hash_token
@@ -28,6 +30,13 @@ def issue_feed_token(user: User) -> str:
     else:
         feed.token_hash = hash_token(raw)
     return raw
+
+
+def webcal_link(address: str) -> str:
+    """The feed's address with the webcal: scheme, which opens the calendar app's
+    subscribe dialog directly (Apple Calendar, Outlook, most phone calendars)."""
+    scheme, _, rest = address.partition("://")
+    return "webcal://" + rest if scheme in ("http", "https") else address
 
 
 def user_for_feed_token(raw: str) -> User | None:
@@ -83,7 +92,16 @@ def _event(meeting: Meeting, rsvp: Rsvp | None, language: str, stamp: datetime,
     event.add("url", external_url("meetings.meeting", meeting_id=meeting.id))
     event.add("status", "CANCELLED" if meeting.status == MeetingStatus.CANCELLED
               else "CONFIRMED")
+    event.add("organizer", _organizer(meeting))
     return event
+
+
+def _organizer(meeting: Meeting) -> vCalAddress:
+    """RFC 5546 asks every published event for an ORGANIZER: the program, reached at the
+    portal's sending address."""
+    organizer = vCalAddress("mailto:" + parseaddr(current_app.config["MAIL_FROM"])[1])
+    organizer.params["cn"] = vText(meeting.program.name)
+    return organizer
 
 
 def build_calendar(user: User, meetings: list[Meeting], stamp: datetime,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import lazyload
 from portal.audit.services import record_event
 from portal.auth.models import User
 from portal.db import db, utcnow
+from portal.meetings.answer_mail import queue_answer_confirmation
 from portal.meetings.models import (
     Attendance,
     AttendanceStatus,
@@ -335,6 +336,7 @@ def rsvp_for_meeting(
     previous = rsvp.response if rsvp else None
     # Leaving the waitlist moves everyone behind up a place; they are told.
     places_before = waitlist_places(meeting) if previous == Response.WAITLISTED else None
+    saved_before = _answer_as_saved(rsvp)
     free = meeting.capacity is None or seats_taken(meeting, user.id) < meeting.capacity
     if response == Response.IN_PERSON and previous != Response.IN_PERSON and not free:
         raise SeatsFull
@@ -362,7 +364,17 @@ def rsvp_for_meeting(
         promote_from_waitlist(meeting, now)
     if places_before is not None and response != Response.WAITLISTED:
         tell_new_places(meeting, places_before)
+    if _answer_as_saved(rsvp) != saved_before:
+        queue_answer_confirmation(user, meeting, rsvp, now)
     return rsvp
+
+
+def _answer_as_saved(rsvp: Rsvp | None) -> tuple | None:
+    """What a confirmation reports; saving the same answer again sends nothing."""
+    if rsvp is None:
+        return None
+    return (rsvp.response, rsvp.interpretation_language, rsvp.childcare_children,
+            rsvp.transport_help, rsvp.access_needs)
 
 
 def promote_from_waitlist(meeting: Meeting, now: datetime) -> list[Rsvp]:

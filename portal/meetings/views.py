@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from itertools import groupby
 
@@ -27,10 +28,15 @@ from sqlalchemy.orm import lazyload
 from portal.access import keeps_own_csrf, public, roles_required, signed_in
 from portal.auth.forms import ButtonForm
 from portal.auth.models import Role, RoleGrant, User
-from portal.csv_export import ROWS_PER_FETCH, csv_download
+from portal.csv_export import ROWS_PER_FETCH, csv_download, xlsx_download
 from portal.db import db, paginate_rows, utcnow
 from portal.i18n import current_language
-from portal.meetings.calendar import build_calendar, issue_feed_token, user_for_feed_token
+from portal.meetings.calendar import (
+    build_calendar,
+    issue_feed_token,
+    user_for_feed_token,
+    webcal_link,
+)
 from portal.meetings.forms import (
     ATTENDANCE_LABELS,
     FORMAT_LABELS,
@@ -255,8 +261,13 @@ def _staff_contacts() -> list[User]:
         .options(lazyload(User.role_grants))))
 
 
+# RFC 5545 8.1 / RFC 5546: the METHOD of the body, repeated in the media type, tells
+# calendar apps these are events to show, not invitations to answer.
+CALENDAR_TYPE = "text/calendar; charset=utf-8; method=PUBLISH"
+
+
 def _ics_response(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, mimetype="text/calendar")
+    response = HttpResponse(body, content_type=CALENDAR_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -292,7 +303,8 @@ def calendar_feed():
         raw = issue_feed_token(current_user._get_current_object())
         db.session.commit()
         link = url_for("meetings.feed", token=raw, _external=True)
-    return render_template("meetings/calendar_feed.html", form=form, link=link)
+    return render_template("meetings/calendar_feed.html", form=form, link=link,
+                           subscribe_link=webcal_link(link) if link else None)
 
 
 @bp.route("/attendance")
@@ -495,10 +507,7 @@ def roster(meeting_id: int):
                            attendance_choices=list(ATTENDANCE_LABELS.items()))
 
 
-@bp.route("/meetings/<int:meeting_id>/roster.csv")
-@roles_required(*STAFF)
-def roster_csv(meeting_id: int):
-    meeting = get_meeting(meeting_id)
+def _roster_table(meeting: Meeting) -> tuple[list, Iterator[tuple]]:
     header = [_("Name"), _("Email address"), _("Phone number"), _("Answer"),
               _("Interpretation"), _("Children who need childcare"), _("Transport help"),
               _("Access needs"), _("Attendance")]
@@ -506,7 +515,7 @@ def roster_csv(meeting_id: int):
     query = roster_rows(meeting)
 
     def rows():
-        # Runs while the download streams, fetching a few hundred members at a time.
+        # Runs while the download is written, fetching a few hundred members at a time.
         result = db.session.execute(query.execution_options(yield_per=ROWS_PER_FETCH))
         for member, rsvp, mark in result:
             yield (member.name, member.email, member.phone,
@@ -517,8 +526,26 @@ def roster_csv(meeting_id: int):
                    rsvp.access_needs if rsvp else "",
                    attendance_name(mark.status if mark else None))
 
-    day = format_date(meeting.starts_at, "yyyy-MM-dd")
-    return csv_download(header, rows(), f"roster-{day}.csv")
+    return header, rows()
+
+
+@bp.route("/meetings/<int:meeting_id>/roster.csv")
+@roles_required(*STAFF)
+def roster_csv(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    header, rows = _roster_table(meeting)
+    return csv_download(header, rows,
+                        f"roster-{format_date(meeting.starts_at, 'yyyy-MM-dd')}.csv")
+
+
+@bp.route("/meetings/<int:meeting_id>/roster.xlsx")
+@roles_required(*STAFF)
+def roster_xlsx(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    header, rows = _roster_table(meeting)
+    return xlsx_download(header, rows,
+                         f"roster-{format_date(meeting.starts_at, 'yyyy-MM-dd')}.xlsx",
+                         _("Answers"))
 
 
 @bp.route("/meetings/<int:meeting_id>/answers", methods=["POST"])

@@ -28,6 +28,11 @@ class OutboxMessage(db.Model):
     topic: Mapped[str | None] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
+    # One text attachment at most (a meeting's .ics), kept with the message so a
+    # retry sends exactly what was queued.
+    attachment_name: Mapped[str | None] = mapped_column(String(120))
+    attachment_type: Mapped[str | None] = mapped_column(String(80))
+    attachment_body: Mapped[str | None] = mapped_column(Text)
     status: Mapped[OutboxStatus] = mapped_column(
         string_enum(OutboxStatus), default=OutboxStatus.QUEUED, index=True
     )

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import smtplib
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.generator import BytesGenerator
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
+from io import BytesIO
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_app_context, render_template, url_for
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from portal.auth.models import User
 from portal.db import db, utcnow
+from portal.outbox.message import build_email
 from portal.outbox.models import OutboxMessage, OutboxStatus
 
 # How long a send run holds a message it is sending before another run may take it.
@@ -26,8 +31,15 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    text: str
+
+
 def queue_email(recipient: User, template: str, *, address: str | None = None,
-                **context) -> OutboxMessage | None:
+                attachment: Attachment | None = None, **context) -> OutboxMessage | None:
     """Render `email/<template>` in the recipient's language and add it to the outbox.
 
     `address` sends it somewhere other than the person's email address (their old
@@ -46,8 +58,14 @@ def queue_email(recipient: User, template: str, *, address: str | None = None,
         language=language,
         subject=" ".join(subject.split()),
         body=body.strip() + "\n",
+        attachment_name=attachment.filename if attachment else None,
+        attachment_type=attachment.content_type if attachment else None,
+        attachment_body=attachment.text if attachment else None,
+        created_at=utcnow(),
     )
     db.session.add(message)
+    # Tells the session's commit that there is mail to deliver at once (see below).
+    db.session.info["outbox_queued"] = True
     return message
 
 
@@ -59,40 +77,54 @@ def render_email(recipient: User, template: str, **context) -> tuple[str, str]:
     return subject, body
 
 
-def _build_email(message: OutboxMessage) -> EmailMessage:
-    email = EmailMessage()
-    email["From"] = current_app.config["MAIL_FROM"]
-    email["To"] = message.to_address
-    email["Subject"] = message.subject
-    email["Message-ID"] = make_msgid(domain="design-group-portal")
-    email.set_content(message.body)
-    # After set_content, which replaces every Content-* header.
-    email["Content-Language"] = message.language.replace("_", "-")
-    return email
+def _build_email(message: OutboxMessage, eight_bit: bool = True) -> EmailMessage:
+    config = current_app.config
+    return build_email(message, sender=config["MAIL_FROM"], base_url=config["BASE_URL"],
+                       eight_bit=eight_bit)
 
 
-def _deliver(email: EmailMessage) -> None:
+def _wire_bytes(email: EmailMessage) -> bytes:
+    buffer = BytesIO()
+    BytesGenerator(buffer, policy=email.policy).flatten(email, linesep="\r\n")
+    return buffer.getvalue()
+
+
+def _deliver(message: OutboxMessage) -> None:
     config = current_app.config
     if config["MAIL_BACKEND"] == "console":
-        sys.stdout.write(email.as_string() + "\n" + "-" * 72 + "\n")
+        # The bytes an 8-bit server would get, so the terminal shows the text as written.
+        printed = _wire_bytes(_build_email(message)).decode("utf-8").replace("\r\n", "\n")
+        sys.stdout.write(printed + "\n" + "-" * 72 + "\n")
+        sys.stdout.flush()
         return
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        smtp.ehlo()
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
+            smtp.ehlo()
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        smtp.send_message(email)
+        # A body with bytes above 127 goes as 8bit only to a server that says it takes
+        # it (RFC 6152), announced with BODY=8BITMIME; any other gets quoted-printable.
+        eight_bit = smtp.has_extn("8bitmime")
+        email = _build_email(message, eight_bit=eight_bit)
+        data = _wire_bytes(email)
+        options = ["BODY=8BITMIME"] if eight_bit and not data.isascii() else []
+        smtp.sendmail(parseaddr(config["MAIL_FROM"])[1], [message.to_address], data,
+                      mail_options=options)
 
 
-def send_queued_messages(now: datetime | None = None, limit: int = 200) -> tuple[int, int]:
+def send_queued_messages(now: datetime | None = None, limit: int = 200,
+                         session: Session | None = None) -> tuple[int, int]:
     """Send what is due in the outbox, one message per transaction.
 
     A failure is recorded and retried later with a growing pause; a message is
     never dropped. Returns (sent, failed).
     """
+    session = session or db.session
     now = now or utcnow()
     max_backoff = timedelta(minutes=current_app.config["OUTBOX_MAX_BACKOFF_MINUTES"])
-    ids = db.session.scalars(
+    ids = session.scalars(
         select(OutboxMessage.id)
         .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id)
@@ -103,7 +135,7 @@ def send_queued_messages(now: datetime | None = None, limit: int = 200) -> tuple
         # Claim the message in its own committed change first, so a second run started
         # meanwhile (cron, overlapping) skips it, on SQLite too. A run that dies after
         # this leaves it queued, to be tried again once the claim runs out.
-        claimed = db.session.execute(
+        claimed = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id,
                    OutboxMessage.status == OutboxStatus.QUEUED,
@@ -111,12 +143,12 @@ def send_queued_messages(now: datetime | None = None, limit: int = 200) -> tuple
             .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + SEND_CLAIM)
             .execution_options(synchronize_session=False)
         ).rowcount
-        db.session.commit()
+        session.commit()
         if not claimed:
             continue
-        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+        message = session.get(OutboxMessage, message_id, populate_existing=True)
         try:
-            _deliver(_build_email(message))
+            _deliver(message)
         except (OSError, smtplib.SMTPException) as error:
             failed += 1
             message.last_error = f"{type(error).__name__}: {error}"[:1000]
@@ -127,5 +159,20 @@ def send_queued_messages(now: datetime | None = None, limit: int = 200) -> tuple
             message.status = OutboxStatus.SENT
             message.sent_at = now
             message.last_error = None
-        db.session.commit()
+        session.commit()
     return sent, failed
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_after_commit(committed: Session) -> None:
+    """With MAIL_SEND_ON_COMMIT (the demo's printed mail), what a change queued is
+    delivered as soon as the change is stored, instead of waiting for `outbox send`.
+
+    The sending runs on its own session: the committed one may not start work here.
+    """
+    if not committed.info.pop("outbox_queued", False):
+        return
+    if not has_app_context() or not current_app.config.get("MAIL_SEND_ON_COMMIT"):
+        return
+    with Session(db.engine) as sending:
+        send_queued_messages(session=sending)

@@ -4,4 +4,26 @@ document.addEventListener("DOMContentLoaded", function () {
   if (summary) {
     summary.focus();
   }
+
+  // A copy button beside a read-only address; without script the field is selectable.
+  if (navigator.clipboard) {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      var status = document.getElementById(button.getAttribute("aria-describedby"));
+      if (!field) {
+        return;
+      }
+      button.hidden = false;
+      field.addEventListener("focus", function () { field.select(); });
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(field.value).then(function () {
+          if (status) {
+            status.textContent = button.getAttribute("data-copied");
+          }
+        }, function () {
+          field.focus();
+        });
+      });
+    });
+  }
 });

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import (
     Blueprint,
     abort,
@@ -25,7 +27,7 @@ from portal.auth.recent import (
     too_many_wrong_passwords,
 )
 from portal.auth.views import sign_out_after_wrong_passwords
-from portal.csv_export import ROWS_PER_FETCH, csv_download, decimal_amount
+from portal.csv_export import ROWS_PER_FETCH, csv_download, decimal_amount, xlsx_download
 from portal.db import db, paginate_rows, utcnow
 from portal.i18n import money
 from portal.programs.current import current_program, current_program_or_404
@@ -306,10 +308,7 @@ def tax_year():
                            tax_form_labels=TAX_FORM_LABELS)
 
 
-@bp.route("/finance/ledger.csv")
-@roles_required(Role.FINANCE)
-def ledger_csv():
-    program = _finance_program()
+def _ledger_table(program) -> tuple[list, Iterator[tuple]]:
     header = [_("Payment number"), _("Member"), _("Date paid"), _("Amount"), _("Currency"),
               _("How it was paid"), _("Reference"), _("Note"), _("Recorded by"),
               _("Recorded at (UTC)"), _("Status"), _("Voided by"), _("Voided at (UTC)"),
@@ -319,10 +318,10 @@ def ledger_csv():
     query, currency = ledger_rows(program), program.currency
 
     def rows():
-        # Runs while the download streams, fetching a few hundred rows at a time.
+        # Runs while the download is written, fetching a few hundred rows at a time.
         result = db.session.execute(query.execution_options(yield_per=ROWS_PER_FETCH))
         for payment, member, recorder, voider in result:
-            yield (payment.id, member, payment.paid_on.isoformat(),
+            yield (payment.id, member, payment.paid_on,
                    decimal_amount(payment.amount_cents), currency,
                    methods[payment.method.value], payment.reference, payment.note, recorder,
                    payment.recorded_at.strftime("%Y-%m-%d %H:%M"),
@@ -330,13 +329,27 @@ def ledger_csv():
                    payment.voided_at.strftime("%Y-%m-%d %H:%M") if payment.voided_at else "",
                    payment.void_reason)
 
-    return csv_download(header, rows(), f"stipend-ledger-program-{program.id}.csv")
+    return header, rows()
 
 
-@bp.route("/finance/tax-year/<int:year>.csv")
+@bp.route("/finance/ledger.csv")
 @roles_required(Role.FINANCE)
-def tax_year_csv(year: int):
+def ledger_csv():
     program = _finance_program()
+    header, rows = _ledger_table(program)
+    return csv_download(header, rows, f"stipend-ledger-program-{program.id}.csv")
+
+
+@bp.route("/finance/ledger.xlsx")
+@roles_required(Role.FINANCE)
+def ledger_xlsx():
+    program = _finance_program()
+    header, rows = _ledger_table(program)
+    return xlsx_download(header, rows, f"stipend-ledger-program-{program.id}.xlsx",
+                         _("Payments"))
+
+
+def _tax_year_table(program, year: int) -> tuple[list, Iterator[tuple]]:
     if not 1900 <= year <= 9999:
         abort(404)
     threshold = reporting_threshold(year, current_app.config["TAX_REPORTING_THRESHOLDS"])
@@ -352,4 +365,21 @@ def tax_year_csv(year: int):
             yield (user.name, user.email, year, decimal_amount(total), currency,
                    yes if total >= threshold else no, forms[enrollment.tax_form_status.value])
 
-    return csv_download(header, rows(), f"tax-year-{year}-program-{program.id}.csv")
+    return header, rows()
+
+
+@bp.route("/finance/tax-year/<int:year>.csv")
+@roles_required(Role.FINANCE)
+def tax_year_csv(year: int):
+    program = _finance_program()
+    header, rows = _tax_year_table(program, year)
+    return csv_download(header, rows, f"tax-year-{year}-program-{program.id}.csv")
+
+
+@bp.route("/finance/tax-year/<int:year>.xlsx")
+@roles_required(Role.FINANCE)
+def tax_year_xlsx(year: int):
+    program = _finance_program()
+    header, rows = _tax_year_table(program, year)
+    return xlsx_download(header, rows, f"tax-year-{year}-program-{program.id}.xlsx",
+                         _("Tax year %(year)d", year=year))
