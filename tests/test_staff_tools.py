@@ -94,6 +94,19 @@ def answered(as_role, people, season):
     return client, day, meeting, quiet
 
 
+def meeting_on(program, actor, *, days: float, title: str, description: str | None = None,
+               **details) -> Meeting:
+    """A meeting `days` from now (negative: already held), online unless told otherwise."""
+    starts = utcnow().replace(microsecond=0) + timedelta(days=days)
+    details = {"format": MeetingFormat.VIRTUAL, "join_link": "https://video.example.org/r",
+               **details}
+    meeting = create_meeting(actor, program, MeetingDetails(
+        starts_at=starts, ends_at=starts + timedelta(hours=2), **details),
+        language="en", title=title, description=description)
+    db.session.commit()
+    return meeting
+
+
 def updates() -> int:
     return db.session.scalar(select(func.count(AuditEvent.id))
                              .where(AuditEvent.action == "meeting.updated"))
@@ -118,6 +131,21 @@ def test_the_edit_form_as_shown_saves_without_a_change(answered):
                         ends=shown["ends"], deadline_days=shown["deadline_days"])
     assert client.post(f"/meetings/{meeting.id}/edit", data=form).status_code == 302
     assert outbox() == [] and the_meeting().sequence == sequence
+
+
+def test_the_edit_form_keeps_a_deadline_across_the_night_the_clocks_change(as_role, season):
+    client = as_role("facilitator")
+    # Answers close on Saturday 13 March 2027, 18:00 EST; the meeting is on Sunday, 18:00 EDT.
+    day = date(2027, 3, 14)
+    assert client.post("/meetings/new", data=meeting_form(day)).status_code == 302
+    meeting = the_meeting()
+    deadline = meeting.rsvp_deadline
+    page = client.get(f"/meetings/{meeting.id}/edit").get_data(as_text=True)
+    shown = dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', page))
+    assert shown["deadline_days"] == "1"
+    client.post(f"/meetings/{meeting.id}/edit",
+                data=meeting_form(day, deadline_days=shown["deadline_days"]))
+    assert the_meeting().rsvp_deadline == deadline and updates() == 0
 
 
 def test_changing_only_the_seats_emails_no_one_and_calendars_see_nothing_new(answered):
@@ -310,13 +338,8 @@ def test_cancelling_asks_why_then_tells_every_member_with_the_reason(answered, a
 # 6. Needs to arrange -------------------------------------------------------------------
 
 def test_needs_count_what_staff_must_arrange(as_role, people, program):
-    facilitator = people["facilitator"]
-    starts = utcnow().replace(microsecond=0) + timedelta(days=7)
-    meeting = create_meeting(facilitator, program, MeetingDetails(
-        starts_at=starts, ends_at=starts + timedelta(hours=2), format=MeetingFormat.HYBRID,
-        venue="City Hall", join_link="https://video.example.org/r", capacity=2),
-        language="en", title="Small room", description=None)
-    db.session.commit()
+    meeting = meeting_on(program, people["facilitator"], days=7, title="Small room",
+                         format=MeetingFormat.HYBRID, venue="City Hall", capacity=2)
     answers = [
         (Response.IN_PERSON, Needs("es", 2, True, "Step-free entrance")),
         (Response.IN_PERSON, Needs(None, 1, False, None)),
@@ -342,12 +365,8 @@ def test_needs_count_what_staff_must_arrange(as_role, people, program):
 
 def test_translation_forms_show_the_original(as_role, people, program):
     facilitator = people["facilitator"]
-    starts = utcnow().replace(microsecond=0) + timedelta(days=7)
-    meeting = create_meeting(facilitator, program, MeetingDetails(
-        starts_at=starts, ends_at=starts + timedelta(hours=2), format=MeetingFormat.VIRTUAL,
-        join_link="https://video.example.org/r"), language="en", title="Listening session",
-        description="Bring one story about a crisis call.")
-    db.session.commit()
+    meeting = meeting_on(program, facilitator, days=7, title="Listening session",
+                         description="Bring one story about a crisis call.")
     client = as_role("facilitator")
     page = client.get(f"/meetings/{meeting.id}/translations?language=es").get_data(as_text=True)
     assert "Bring one story about a crisis call." in page
@@ -385,12 +404,7 @@ def test_the_queue_lists_translations_out_of_date_and_each_meetings_date(as_role
 # 7. Attendance over the season ---------------------------------------------------------
 
 def held(program, actor, days_ago, title):
-    starts = utcnow().replace(microsecond=0) - timedelta(days=days_ago)
-    meeting = create_meeting(actor, program, MeetingDetails(
-        starts_at=starts, ends_at=starts + timedelta(hours=2), format=MeetingFormat.VIRTUAL,
-        join_link="https://video.example.org/r"), language="en", title=title, description=None)
-    db.session.commit()
-    return meeting
+    return meeting_on(program, actor, days=-days_ago, title=title)
 
 
 def test_season_attendance_shows_each_member_each_meeting_and_a_rate(app, as_role, people,

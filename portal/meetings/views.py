@@ -418,7 +418,10 @@ def edit_meeting(meeting_id: int):
         form.accessibility_notes.data = meeting.accessibility_notes
         form.join_link.data, form.capacity.data = meeting.join_link, meeting.capacity
         if meeting.rsvp_deadline:
-            form.deadline_days.data = (meeting.starts_at - meeting.rsvp_deadline).days
+            # Counted in calendar days, as the form sets it: across a clock change the
+            # hours between them are one more or one fewer than whole days.
+            form.deadline_days.data = (
+                local_start.date() - meeting.rsvp_deadline.astimezone(zone).date()).days
     if form.validate_on_submit():
         try:
             changed = update_meeting(
