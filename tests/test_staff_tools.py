@@ -173,6 +173,14 @@ def test_a_new_room_or_time_reaches_every_active_member_and_bumps_the_sequence(
     assert spanish.language == "es" and "Hola" in spanish.body
 
 
+def test_a_cancelled_meeting_changed_afterwards_emails_no_one_again(answered):
+    client, day, meeting, _quiet = answered
+    client.post(f"/meetings/{meeting.id}/cancel", data={"reason": "No room."})
+    clear_outbox()
+    client.post(f"/meetings/{meeting.id}/edit", data=meeting_form(day, room="803"))
+    assert the_meeting().room == "803" and outbox() == []
+
+
 def test_saving_a_translation_again_unchanged_keeps_the_sequence(answered):
     client, _day, meeting, _quiet = answered
     sequence = meeting.sequence

@@ -314,7 +314,7 @@ def update_meeting(
     if changed & {"starts_at", "ends_at", "format", "venue", "room", "join_link", "text"}:
         meeting.sequence += 1
     record_event(actor, "meeting.updated", "meeting", meeting.id, changed=sorted(changed))
-    if changed & {"starts_at", "ends_at", "format", "venue", "room"}:
+    if changed & {"starts_at", "ends_at", "format", "venue", "room"} and not meeting.is_cancelled:
         _tell_members(meeting, "meeting_changed")
     if "capacity" in changed:
         promote_from_waitlist(meeting, utcnow())
