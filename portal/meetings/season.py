@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from itertools import groupby
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select
 
@@ -40,18 +39,13 @@ class SeasonRow:
         return self.came / self.counted if self.counted else None
 
 
-def _midnight(program: Program, day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(program.timezone))
-
-
 def held_meetings(program: Program, now: datetime) -> list[Meeting]:
-    """The season's meetings that have started and were not cancelled, oldest first."""
+    """The program's meetings that have started and were not cancelled, oldest first:
+    a program is one season."""
     return list(db.session.scalars(
         select(Meeting).where(
             Meeting.program_id == program.id, Meeting.status == MeetingStatus.SCHEDULED,
-            Meeting.starts_at <= now,
-            Meeting.starts_at >= _midnight(program, program.season_start),
-            Meeting.starts_at < _midnight(program, program.season_end + timedelta(days=1)))
+            Meeting.starts_at <= now)
         .order_by(Meeting.starts_at, Meeting.id)))
 
 
