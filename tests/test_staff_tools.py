@@ -486,3 +486,14 @@ def test_finance_home_shows_payments_due_and_missing_tax_forms(as_role, people, 
     assert "2 members are owed a payment now" in page
     assert "2 tax forms (W-9) not received" in page
     assert "Next meeting" not in page
+
+
+def test_staff_who_are_also_members_see_their_own_stipend_and_are_asked(app, program, season):
+    both = make_person(season, Role.FACILITATOR, Role.MEMBER, name="Fay Both")
+    meeting = meeting_on(season, both, days=3, title="Design session")
+    client = app.test_client()
+    sign_in(client, both)
+    home = client.get("/").get_data(as_text=True)
+    assert "What needs you today" in home and "1,200.00" in home
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert 'id="answer-heading"' in page

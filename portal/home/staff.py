@@ -11,8 +11,13 @@ from portal.auth.models import Role, User
 from portal.db import db
 from portal.documents.services import documents_waiting
 from portal.meetings.services import members_without_answer, next_meeting, roster_summary
-from portal.programs.models import Program
-from portal.stipends.services import OverviewFilter, finance_overview, program_totals
+from portal.programs.models import Enrollment, EnrollmentStatus, Program
+from portal.stipends.services import (
+    OverviewFilter,
+    finance_overview,
+    program_totals,
+    stipend_summary,
+)
 
 # How many names the home page lists before linking to the full roster.
 SHOWN = 8
@@ -30,6 +35,13 @@ def staff_home(person: User, program: Program | None, now: datetime) -> dict:
             "handles_money": person.has_role(Role.FINANCE)}
     if program is None:
         return page
+    # Someone on staff may also be a member of the program, with their own stipend.
+    enrollment = db.session.scalars(select(Enrollment).where(
+        Enrollment.user_id == person.id, Enrollment.program_id == program.id,
+        Enrollment.status == EnrollmentStatus.ACTIVE)).first()
+    if enrollment is not None:
+        page["enrollment"] = enrollment
+        page["stipend"] = stipend_summary(enrollment, program.local_today(now))
     if page["runs_meetings"]:
         meeting = next_meeting(program.id, now)
         page["next_meeting"] = meeting
