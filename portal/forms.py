@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import InputRequired, Length, ValidationError
 
 
@@ -165,3 +173,17 @@ class Radio(_TranslatedChoice, RadioField):
 
 class MultipleChoice(_TranslatedChoice, SelectMultipleField):
     pass
+
+
+class OneTimeKeyMixin:
+    """A random key for one filled-in form: sending the same form twice (a double
+    click, the back button, a retry on a slow line) then does the thing once."""
+
+    submission_key = HiddenField()
+
+    def keep_submission_key(self) -> None:
+        """Give the form a fresh key unless it carries a usable one already."""
+        key = self.submission_key.data or ""
+        usable = 16 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum()
+        if not usable:
+            self.submission_key.data = secrets.token_urlsafe(24)

@@ -55,7 +55,14 @@ from portal.errors import PAGES as ERROR_PAGES
 from portal.extensions import limiter
 from portal.forms import MoneyField, WholeNumberField
 from portal.i18n import LANGUAGE_BY_CODE
-from portal.meetings.forms import ClockField, MeetingForm, MeetingTextForm, RsvpForm, SeriesForm
+from portal.meetings.forms import (
+    CancelMeetingForm,
+    ClockField,
+    MeetingForm,
+    MeetingTextForm,
+    RsvpForm,
+    SeriesForm,
+)
 from portal.meetings.models import MeetingFormat
 from portal.meetings.services import MeetingDetails, create_meeting
 from portal.programs.models import Enrollment, Program
@@ -236,10 +243,12 @@ POST_ROUTES: dict[str, Route] = {
     "meetings.meeting_translation": Route("facilitator", MeetingTextForm, {
         "language": "es", "title": "Sesión de diseño", "description": "Traiga zapatos."},
         ids={"meeting_id": "meeting"}),
-    "meetings.cancel": Route("facilitator", ButtonForm, ids={"meeting_id": "fresh:meeting"}),
     "meetings.ask_for_meeting_translation": Route("member", None, {"language": "vi"},
                                                   extra=("language",),
                                                   ids={"meeting_id": "meeting"}),
+    "meetings.cancel": Route("facilitator", CancelMeetingForm,
+                             {"reason": "The room is closed that day."},
+                             ids={"meeting_id": "fresh:meeting"}),
     "meetings.answer_for_member": Route("facilitator", None,
                                         {"user_id": "{member_id}", "response": "virtual"},
                                         extra=("user_id", "response"),

@@ -5,7 +5,16 @@ from wtforms.validators import Optional
 
 from portal.account.forms import language_choices
 from portal.documents.models import DocumentKind
-from portal.forms import Form, Radio, Select, max_length, no_control_characters, required
+from portal.forms import (
+    Form,
+    OneTimeKeyMixin,
+    Radio,
+    Select,
+    max_length,
+    no_control_characters,
+    required,
+)
+from portal.meetings.forms import TITLE_LIMIT
 
 KIND_LABELS = {
     DocumentKind.AGENDA: _l("Agenda"),
@@ -16,8 +25,9 @@ KIND_LABELS = {
 
 
 class VersionFieldsMixin:
-    title = StringField(_l("Title"), validators=[required(_l("Enter a title.")),
-                                                  max_length(200), no_control_characters])
+    title = StringField(_l("Title"), description=TITLE_LIMIT,
+                        validators=[required(_l("Enter a title.")), max_length(200),
+                                    no_control_characters])
     body = TextAreaField(
         _l("Text (optional if you add a file)"),
         description=_l("You can use Markdown: **bold**, *italic*, lists that start with "
@@ -30,7 +40,7 @@ class VersionFieldsMixin:
     remove_file = BooleanField(_l("Remove the file that is there now"))
 
 
-class DocumentForm(Form, VersionFieldsMixin):
+class DocumentForm(Form, VersionFieldsMixin, OneTimeKeyMixin):
     kind = Radio(_l("What is it?"),
                  choices=[(kind.value, label) for kind, label in KIND_LABELS.items()],
                  validators=[required(_l("Choose what kind of document this is."))])

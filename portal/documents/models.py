@@ -46,6 +46,8 @@ class Document(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # One key per filled-in form, so sending the same form twice adds one document.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     program: Mapped[Program] = relationship()
     meeting: Mapped[Meeting | None] = relationship()

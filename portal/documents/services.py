@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import aliased, selectinload
 
 from portal.audit.services import record_event
 from portal.auth.models import Role, User
@@ -106,15 +106,24 @@ def _check_meeting(program: Program, kind: DocumentKind, meeting: Meeting | None
                                 _l("Choose the meeting this agenda or these minutes are for."))
 
 
+def added_with(submission_key: str | None) -> Document | None:
+    """The document a filled-in form already added, if it was sent before."""
+    if not submission_key:
+        return None
+    return db.session.scalars(
+        select(Document).where(Document.submission_key == submission_key)).first()
+
+
 def create_document(actor: User, program: Program, *, kind: DocumentKind,
                     meeting: Meeting | None, language: str, content: VersionContent,
-                    now: datetime) -> Document:
-    """A new draft, with its original version in the language it was written in."""
+                    now: datetime, submission_key: str | None = None) -> Document:
+    """A new draft, with its original version in the language it was written in.
+    Callers check `added_with` first when they pass a `submission_key`."""
     _check_meeting(program, kind, meeting)
     original = DocumentVersion(language=language, is_original=True)
     _write(actor, original, content, now)
     document = Document(program=program, meeting=meeting, kind=kind, created_by_id=actor.id,
-                        created_at=now, versions=[original])
+                        created_at=now, versions=[original], submission_key=submission_key)
     db.session.add(document)
     db.session.flush()
     record_event(actor, "document.created", "document", document.id, kind=str(kind),
@@ -228,6 +237,20 @@ def open_request(user: User, document: Document, language: str) -> TranslationRe
         TranslationRequest.status == RequestStatus.OPEN)).first()
 
 
+def documents_waiting(program: Program) -> Select:
+    """(document id, waiting since) for each of the program's documents with open
+    translation requests, the longest-waiting first."""
+    waiting_since = func.min(TranslationRequest.created_at)
+    return (
+        select(TranslationRequest.document_id, waiting_since)
+        .join(Document, Document.id == TranslationRequest.document_id)
+        .where(Document.program_id == program.id,
+               TranslationRequest.status == RequestStatus.OPEN)
+        .group_by(TranslationRequest.document_id)
+        .order_by(waiting_since, TranslationRequest.document_id)
+    )
+
+
 @dataclass
 class RequestGroup:
     language: str
@@ -238,16 +261,10 @@ class RequestGroup:
 def open_requests(program: Program, page: int, per_page: int) -> RowPage:
     """One page of documents with open requests, the longest-waiting first, each as
     (document, [RequestGroup by language, longest-waiting first]); a document has at
-    most one group per language. Five queries whatever the size of the queue."""
+    most one group per language, and its meeting loaded. Six queries whatever the
+    size of the queue."""
     waiting_since = func.min(TranslationRequest.created_at)
-    documents_page = paginate_rows(
-        select(TranslationRequest.document_id, waiting_since)
-        .join(Document, Document.id == TranslationRequest.document_id)
-        .where(Document.program_id == program.id,
-               TranslationRequest.status == RequestStatus.OPEN)
-        .group_by(TranslationRequest.document_id)
-        .order_by(waiting_since, TranslationRequest.document_id),
-        page, per_page)
+    documents_page = paginate_rows(documents_waiting(program), page, per_page)
     ids = [document_id for document_id, _since in documents_page.items]
     groups: dict[int, list[RequestGroup]] = {document_id: [] for document_id in ids}
     if ids:
@@ -261,9 +278,28 @@ def open_requests(program: Program, page: int, per_page: int) -> RowPage:
         for document_id, language, count, since in rows:
             groups[document_id].append(RequestGroup(language, count, since))
     documents = {d.id: d for d in db.session.scalars(
-        select(Document).where(Document.id.in_(ids)))} if ids else {}
+        select(Document).options(selectinload(Document.meeting).lazyload(Meeting.texts))
+        .where(Document.id.in_(ids)))} if ids else {}
     return replace(documents_page,
                    items=[(documents[document_id], groups[document_id]) for document_id in ids])
+
+
+def outdated_translations(program: Program, limit: int) -> RowPage:
+    """Versions written before their original last changed, the oldest first, as
+    (version, when its meeting starts or None); the first `limit` of them and how
+    many there are, in two statements. Updating one takes it off the list."""
+    original = aliased(DocumentVersion)
+    query = (
+        select(DocumentVersion, Meeting.starts_at)
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .join(original, and_(original.document_id == Document.id,
+                             original.is_original.is_(True)))
+        .outerjoin(Meeting, Meeting.id == Document.meeting_id)
+        .where(Document.program_id == program.id, DocumentVersion.is_original.is_(False),
+               DocumentVersion.written_at < original.written_at)
+        .order_by(DocumentVersion.written_at, DocumentVersion.id)
+    )
+    return paginate_rows(query, 1, limit)
 
 
 def materials_query(program: Program, *, include_drafts: bool, meeting_id: int | None = None,

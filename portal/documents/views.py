@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.access import keeps_own_csrf, roles_required, signed_in
 from portal.auth.forms import ButtonForm
@@ -33,6 +34,7 @@ from portal.documents.services import (
     TranslationExists,
     Upload,
     VersionContent,
+    added_with,
     can_edit,
     can_read,
     create_document,
@@ -41,6 +43,7 @@ from portal.documents.services import (
     meetings_with_materials,
     open_request,
     open_requests,
+    outdated_translations,
     publish_document,
     request_translation,
     set_version,
@@ -260,11 +263,22 @@ def new_document():
         kind = request.args.get("kind", "")
         form.kind.data = kind if kind in DocumentKind._value2member_map_ else None
         form.meeting.data = request.args.get("meeting_id", "")
+    form.keep_submission_key()
     if form.validate_on_submit():
-        saved, document = _save(form, lambda: create_document(
-            current_user._get_current_object(), program,
-            kind=DocumentKind(form.kind.data), meeting=_meeting_from(form, program),
-            language=form.language.data, content=_content_from(form), now=utcnow()))
+        earlier = added_with(form.submission_key.data)
+        if earlier is not None:
+            flash(_("This document was already added, so it was not added a second time."),
+                  "info")
+            return redirect(url_for("documents.document", document_id=earlier.id))
+        try:
+            saved, document = _save(form, lambda: create_document(
+                current_user._get_current_object(), program,
+                kind=DocumentKind(form.kind.data), meeting=_meeting_from(form, program),
+                language=form.language.data, content=_content_from(form), now=utcnow(),
+                submission_key=form.submission_key.data))
+        except IntegrityError:  # the same form, sent twice at the same moment
+            db.session.rollback()
+            return redirect(url_for("documents.materials"))
         if saved:
             flash(_("The draft is saved. Only staff can see it until you publish it."),
                   "success")
@@ -345,6 +359,7 @@ def publish(document_id: int):
 @roles_required(*EDITORS)
 def translation_requests():
     program = current_program_or_404()
+    per_page = current_app.config["DOCUMENTS_PER_PAGE"]
     return render_template("documents/translation_requests.html",
-                           page=open_requests(program, page_number(),
-                                              current_app.config["DOCUMENTS_PER_PAGE"]))
+                           page=open_requests(program, page_number(), per_page),
+                           outdated=outdated_translations(program, per_page))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.access import is_safe_next, public, signed_in
 from portal.account.services import keep_language_choice
 from portal.db import db, utcnow
+from portal.home.staff import staff_home
 from portal.i18n import LANGUAGE_BY_CODE
 from portal.programs.current import current_program
 from portal.programs.models import Enrollment
@@ -21,6 +22,10 @@ bp = Blueprint("home", __name__)
 @signed_in
 def index():
     program = current_program()
+    if current_user.is_staff:
+        return render_template("home/staff.html",
+                               **staff_home(current_user._get_current_object(), program,
+                                            utcnow()))
     enrollment = None
     if program is not None:
         enrollment = db.session.scalars(

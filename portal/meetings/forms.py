@@ -8,6 +8,7 @@ from portal.account.forms import interpretation_choices, language_choices
 from portal.forms import (
     DayField,
     Form,
+    OneTimeKeyMixin,
     Radio,
     Select,
     WholeNumberField,
@@ -73,21 +74,36 @@ class MeetingFieldsMixin:
         _l("Answers close this many days before (optional)"),
         description=_l("Leave empty to take answers until the meeting starts."),
         minimum=0, maximum=60, render_kw={"inputmode": "numeric"})
+    # Asked only when the clocks go back during the meeting's time and it happens twice.
+    repeated_hour = Radio(_l("Which time do you mean?"), choices=[
+        ("first", _l("The first time, before the clocks go back")),
+        ("second", _l("The second time, after the clocks go back"))],
+        validators=[Optional()])
+
+    @property
+    def second_time(self) -> bool | None:
+        """Which of the two times that happen twice is meant, if it was asked."""
+        return {"first": False, "second": True}.get(self.repeated_hour.data or "")
+
+
+# Said at the field, because a browser cuts a longer pasted title without a word.
+TITLE_LIMIT = _l("Up to %(limit)d characters.", limit=200)
 
 
 class MeetingTextFieldsMixin:
     language = Select(_l("Language this is written in"), choices=language_choices())
-    title = StringField(_l("Title"), validators=[required(_l("Enter a title.")),
-                                                  max_length(200), no_control_characters])
+    title = StringField(_l("Title"), description=TITLE_LIMIT,
+                        validators=[required(_l("Enter a title.")), max_length(200),
+                                    no_control_characters])
     description = TextAreaField(_l("Description (optional)"),
                                 validators=[Optional(), max_length(5000), no_control_characters])
 
 
-class MeetingForm(Form, MeetingTextFieldsMixin, MeetingFieldsMixin):
+class MeetingForm(Form, MeetingTextFieldsMixin, MeetingFieldsMixin, OneTimeKeyMixin):
     day = DayField(_l("Day"), validators=[required(_l("Enter the day of the meeting."))])
 
 
-class SeriesForm(Form, MeetingTextFieldsMixin, MeetingFieldsMixin):
+class SeriesForm(Form, MeetingTextFieldsMixin, MeetingFieldsMixin, OneTimeKeyMixin):
     first_day = DayField(_l("First meeting"),
                          validators=[required(_l("Enter the day of the first meeting."))])
     last_day = DayField(_l("No meetings after"),
@@ -111,6 +127,14 @@ class MeetingTextForm(Form, MeetingTextFieldsMixin):
         _l("Getting there and access (optional)"),
         description=_l("Leave empty to show the original."),
         validators=[Optional(), max_length(2000), no_control_characters])
+
+
+class CancelMeetingForm(Form):
+    reason = TextAreaField(
+        _l("Why is the meeting cancelled?"),
+        description=_l("Members read this on the meeting page and in the email."),
+        validators=[required(_l("Say why the meeting is cancelled.")), max_length(1000),
+                    no_control_characters])
 
 
 RESPONSE_LABELS = {

@@ -63,6 +63,11 @@ class Meeting(db.Model):
     # Bumped by every seat change, so concurrent RSVPs queue up on this row.
     seat_version: Mapped[int] = mapped_column(Integer, default=0)
     series_key: Mapped[str | None] = mapped_column(String(36), index=True)
+    # One key per filled-in form, so sending the same form twice schedules one meeting
+    # (for a series, the first meeting carries it).
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Why it was cancelled, in the words staff gave; members read it on the page and email.
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

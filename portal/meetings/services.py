@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -79,9 +79,33 @@ class Needs:
                    rsvp.transport_help, rsvp.access_needs)
 
 
-def local_instant(day: date, clock: time, timezone: str) -> datetime:
-    """A wall-clock time in the program's zone as an aware datetime (DST-safe)."""
-    return datetime.combine(day, clock, tzinfo=ZoneInfo(timezone))
+class AmbiguousTime(MeetingRuleError):
+    """A wall-clock time that happens twice, the night the clocks go back."""
+
+
+def local_instant(day: date, clock: time, timezone: str, *, field: str = "starts",
+                  second_time: bool | None = None) -> datetime:
+    """A wall-clock time in the program's zone as an aware datetime (DST-safe).
+
+    Refuses a time the clocks skip (it would be stored an hour off, as 3:30–3:30).
+    A time that happens twice needs `second_time` to say which one is meant;
+    without it, AmbiguousTime is raised so the form can ask.
+    """
+    zone = ZoneInfo(timezone)
+    moment = datetime.combine(day, clock, tzinfo=zone)
+    # A skipped time does not survive the round trip through UTC unchanged.
+    if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment.replace(
+            tzinfo=None):
+        raise MeetingRuleError(field, _l(
+            "The clocks move forward that night, so this time does not exist on that day. "
+            "Choose a time at least an hour later."))
+    if moment.replace(fold=1).utcoffset() != moment.utcoffset():
+        if second_time is None:
+            raise AmbiguousTime("repeated_hour", _l(
+                "The clocks go back that night, so this time happens twice. "
+                "Choose which one you mean."))
+        moment = moment.replace(fold=1 if second_time else 0)
+    return moment
 
 
 def check_details(details: MeetingDetails) -> None:
@@ -95,6 +119,25 @@ def check_details(details: MeetingDetails) -> None:
         raise MeetingRuleError(
             "rsvp_deadline", _l("The answer deadline must be before the meeting starts.")
         )
+
+
+def check_when(program: Program, starts_at: datetime, now: datetime, field: str) -> None:
+    """A meeting staff schedule now must start later than now, on a day of the
+    program's season."""
+    if starts_at <= now:
+        raise MeetingRuleError(field, _l(
+            "This day and time have already passed. Choose a time that is still to come."))
+    day = starts_at.astimezone(ZoneInfo(program.timezone)).date()
+    if not program.season_start <= day <= program.season_end:
+        raise MeetingRuleError(field, _l("Choose a day within the program's season."))
+
+
+def scheduled_with(submission_key: str | None) -> Meeting | None:
+    """The meeting a filled-in form already scheduled, if it was sent before."""
+    if not submission_key:
+        return None
+    return db.session.scalars(
+        select(Meeting).where(Meeting.submission_key == submission_key)).first()
 
 
 def _apply(meeting: Meeting, details: MeetingDetails) -> None:
@@ -118,13 +161,24 @@ def create_meeting(
     title: str,
     description: str | None,
     series_key: str | None = None,
+    submission_key: str | None = None,
+    now: datetime | None = None,
 ) -> Meeting:
-    """Schedule a meeting with its title in the language it was written in."""
+    """Schedule a meeting with its title in the language it was written in.
+
+    With `now` (staff scheduling through a form), the meeting must be still to
+    come and within the program's season; the demo and tests leave it out to
+    set up meetings that are already over. Callers check `scheduled_with` first
+    when they pass a `submission_key`.
+    """
     check_details(details)
+    if now is not None:
+        check_when(program, details.starts_at, now, "day")
     meeting = Meeting(
         program=program,
         ical_uid=f"{uuid.uuid4()}@design-group-portal",
         series_key=series_key,
+        submission_key=submission_key,
         texts=[MeetingText(language=language, title=title, description=description,
                            is_original=True)],
     )
@@ -161,11 +215,24 @@ def create_series(
     language: str,
     title: str,
     description: str | None,
+    second_time: bool | None = None,
+    submission_key: str | None = None,
+    now: datetime | None = None,
 ) -> list[Meeting]:
     """Schedule a repeating meeting in one step. Times stay at the same local
-    wall-clock time across daylight-saving changes."""
+    wall-clock time across daylight-saving changes.
+
+    The same rules as `create_meeting` hold for every day; a form sent twice
+    (same `submission_key`) returns the series it already scheduled.
+    """
+    earlier = scheduled_with(submission_key)
+    if earlier is not None:
+        return list(db.session.scalars(select(Meeting).where(
+            Meeting.series_key == earlier.series_key).order_by(Meeting.starts_at)))
     if last_day < first_day:
         raise MeetingRuleError("last_day", _l("The last day must be after the first day."))
+    if now is not None and last_day > program.season_end:
+        raise MeetingRuleError("last_day", _l("Choose a day within the program's season."))
     days = series_days(first_day, last_day, every_weeks, skip)
     if not days:
         raise MeetingRuleError("first_day", _l("These dates give no meetings."))
@@ -174,42 +241,44 @@ def create_series(
     key = str(uuid.uuid4())
     meetings = []
     for day in days:
-        starts_at = local_instant(day, starts, program.timezone)
+        starts_at = local_instant(day, starts, program.timezone, second_time=second_time)
+        if now is not None:
+            check_when(program, starts_at, now, "first_day")
         deadline = None
         if deadline_days_before is not None:
             deadline = starts_at - timedelta(days=deadline_days_before)
         details = MeetingDetails(
             starts_at=starts_at,
-            ends_at=local_instant(day, ends, program.timezone),
+            ends_at=local_instant(day, ends, program.timezone, field="ends",
+                                  second_time=second_time),
             format=template.format, venue=template.venue, room=template.room,
             accessibility_notes=template.accessibility_notes, join_link=template.join_link,
             capacity=template.capacity, rsvp_deadline=deadline,
         )
-        meetings.append(create_meeting(actor, program, details, language=language, title=title,
-                                       description=description, series_key=key))
+        meetings.append(create_meeting(
+            actor, program, details, language=language, title=title, description=description,
+            series_key=key, submission_key=None if meetings else submission_key))
     return meetings
 
 
-def respondents(meeting: Meeting) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(Rsvp, Rsvp.user_id == User.id).where(Rsvp.meeting_id == meeting.id)
-    ))
-
-
-def _tell_respondents(meeting: Meeting, template: str) -> None:
+def _tell_members(meeting: Meeting, template: str) -> None:
+    """Email every active member of the program who may come, in their language,
+    whether or not they answered yet: a new time or place may suit someone who
+    could not come, and someone who has not answered still plans to."""
     link = external_url("meetings.meeting", meeting_id=meeting.id)
-    for person in respondents(meeting):
-        if person.active and person.notify_meeting_changes:
+    for person in program_members(meeting.program):
+        if person.notify_meeting_changes:
             queue_email(person, template, meeting=meeting, link=link)
 
 
 def _snapshot(meeting: Meeting) -> dict:
-    """The meeting's details as plain values, to see what an edit changed."""
+    """The meeting's details as plain values, to see what an edit changed. Times
+    stay datetimes: aware datetimes compare as instants, whatever their zone."""
     return {
-        "starts_at": meeting.starts_at.isoformat(), "ends_at": meeting.ends_at.isoformat(),
+        "starts_at": meeting.starts_at, "ends_at": meeting.ends_at,
         "format": str(meeting.format), "venue": meeting.venue, "room": meeting.room,
         "join_link": meeting.join_link, "capacity": meeting.capacity,
-        "rsvp_deadline": meeting.rsvp_deadline.isoformat() if meeting.rsvp_deadline else None,
+        "rsvp_deadline": meeting.rsvp_deadline,
         "accessibility_notes": meeting.accessibility_notes,
     }
 
@@ -221,10 +290,18 @@ def update_meeting(
     *,
     title: str,
     description: str | None,
+    now: datetime | None = None,
 ) -> set[str]:
-    """Change a meeting and its original text. Calendars see a new SEQUENCE;
-    people who answered are emailed when the time or the place changes."""
+    """Change a meeting and its original text; returns the names of what changed.
+
+    Saving what is already there changes nothing. Calendars see a new SEQUENCE
+    when the time, place, format or text changes; every active member of the
+    program is emailed when the time or the place changes. With `now`, a new
+    time must be still to come and within the season.
+    """
     check_details(details)
+    if now is not None and details.starts_at != meeting.starts_at:
+        check_when(meeting.program, details.starts_at, now, "day")
     before = _snapshot(meeting)
     original = meeting.original_text
     text_before = (original.title, original.description)
@@ -239,8 +316,8 @@ def update_meeting(
     if changed & {"starts_at", "ends_at", "format", "venue", "room", "join_link", "text"}:
         meeting.sequence += 1
     record_event(actor, "meeting.updated", "meeting", meeting.id, changed=sorted(changed))
-    if changed & {"starts_at", "ends_at", "format", "venue", "room"}:
-        _tell_respondents(meeting, "meeting_changed")
+    if changed & {"starts_at", "ends_at", "format", "venue", "room"} and not meeting.is_cancelled:
+        _tell_members(meeting, "meeting_changed")
     if "capacity" in changed:
         promote_from_waitlist(meeting, utcnow())
     return changed
@@ -250,6 +327,8 @@ def set_meeting_text(actor: User, meeting: Meeting, language: str, title: str,
                      description: str | None) -> MeetingText:
     """Add or replace the title and description in one language."""
     text = next((t for t in meeting.texts if t.language == language), None)
+    if text is not None and (text.title, text.description) == (title, description):
+        return text  # nothing for calendars to see again
     if text is None:
         text = MeetingText(language=language, is_original=False)
         meeting.texts.append(text)
@@ -259,14 +338,20 @@ def set_meeting_text(actor: User, meeting: Meeting, language: str, title: str,
     return text
 
 
-def cancel_meeting(actor: User, meeting: Meeting) -> None:
-    """Cancel a meeting; everyone who answered is told in their language."""
+def cancel_meeting(actor: User, meeting: Meeting, reason: str) -> bool:
+    """Cancel a meeting with the reason members will read; every active member of
+    the program is told in their language. False if it was already cancelled."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise MeetingRuleError("reason", _l("Say why the meeting is cancelled."))
     if meeting.is_cancelled:
-        return
+        return False
     meeting.status = MeetingStatus.CANCELLED
+    meeting.cancel_reason = reason
     meeting.sequence += 1
-    record_event(actor, "meeting.cancelled", "meeting", meeting.id)
-    _tell_respondents(meeting, "meeting_cancelled")
+    record_event(actor, "meeting.cancelled", "meeting", meeting.id, reason=reason)
+    _tell_members(meeting, "meeting_cancelled")
+    return True
 
 
 def answers_open(meeting: Meeting, now: datetime) -> bool:
@@ -428,6 +513,12 @@ def program_members(program: Program) -> list[User]:
     return list(db.session.scalars(_active_members(program.id)))
 
 
+def count_members(program_id: int) -> int:
+    """How many active members the program has: the people its emails reach."""
+    members = _active_members(program_id, User.id).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(members))
+
+
 def is_program_member(user: User, program_id: int) -> bool:
     return db.session.scalar(
         select(func.count(Enrollment.id)).where(
@@ -470,7 +561,10 @@ def members_without_answer(meeting: Meeting, limit: int) -> list[str]:
 
 @dataclass
 class RosterSummary:
-    """Answers and needs added up over every member of the meeting's program."""
+    """Answers added up over every member of the meeting's program, and what staff
+    must arrange: interpretation for everyone who comes (in person or online);
+    childcare, transport and access for those who come in person. Nobody on the
+    waitlist is counted until they have a seat."""
 
     counts: Counter = field(default_factory=Counter)
     no_answer: int = 0
@@ -481,8 +575,8 @@ class RosterSummary:
 
 
 def roster_summary(meeting: Meeting) -> RosterSummary:
-    """How many answered what, how many have not, and the needs of those coming,
-    in one query however many members the program has."""
+    """How many answered what, how many have not, and the needs to arrange, in one
+    query however many members the program has."""
     members = _active_members(meeting.program_id, User.id).order_by(None).subquery()
     rows = db.session.execute(
         select(Rsvp.response, Rsvp.interpretation_language, func.count(members.c.id),
@@ -499,13 +593,12 @@ def roster_summary(meeting: Meeting) -> RosterSummary:
             summary.no_answer += people
             continue
         summary.counts[str(response)] += people
-        if response == Response.NOT_ATTENDING:
-            continue
-        if language:
+        if response in (Response.IN_PERSON, Response.VIRTUAL) and language:
             summary.interpretation[language] += people
-        summary.children += int(children)
-        summary.transport += transport
-        summary.access += access
+        if response == Response.IN_PERSON:
+            summary.children += int(children)
+            summary.transport += transport
+            summary.access += access
     return summary
 
 

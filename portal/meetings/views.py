@@ -19,10 +19,11 @@ from flask import (
 from flask import (
     Response as HttpResponse,
 )
-from flask_babel import format_date, get_timezone, ngettext
+from flask_babel import format_date, format_percent, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from portal.access import keeps_own_csrf, public, roles_required, signed_in
@@ -41,6 +42,7 @@ from portal.meetings.forms import (
     ATTENDANCE_LABELS,
     FORMAT_LABELS,
     RESPONSE_LABELS,
+    CancelMeetingForm,
     MeetingForm,
     MeetingTextForm,
     RsvpForm,
@@ -54,6 +56,7 @@ from portal.meetings.models import (
     Response,
     Rsvp,
 )
+from portal.meetings.season import held_meetings, season_page, season_rows
 from portal.meetings.services import (
     AnswersClosed,
     MeetingDetails,
@@ -63,6 +66,7 @@ from portal.meetings.services import (
     answers_open,
     calendar_query,
     cancel_meeting,
+    count_members,
     create_meeting,
     create_series,
     find_rsvp,
@@ -75,6 +79,7 @@ from portal.meetings.services import (
     roster_rows,
     roster_summary,
     rsvp_for_meeting,
+    scheduled_with,
     seats_taken,
     update_meeting,
 )
@@ -97,6 +102,7 @@ from portal.web import (
 )
 
 bp = Blueprint("meetings", __name__)
+bp.add_app_template_global(format_percent, "percent")
 
 STAFF = (Role.FACILITATOR, Role.ADMIN)
 JOIN_LINK_PROMINENT_FROM = timedelta(minutes=30)
@@ -165,8 +171,9 @@ def calendar():
             items, key=lambda m: m.starts_at.astimezone(zone).replace(day=1).date())]
 
     return render_template("meetings/calendar.html", upcoming=by_month(upcoming),
-                           past=by_month(past), answers=answers, next_meeting=coming, places=places,
-                           page=page, language=current_language().code)
+                           past=by_month(past), answers=answers, next_meeting=coming,
+                           places=places, page=page, language=current_language().code,
+                           asks_answer=enrolled_in_current_program(program.id))
 
 
 def _response_choices(meeting: Meeting, seats_free: bool, current: Response | None):
@@ -212,7 +219,11 @@ def meeting(meeting_id: int):
         form.transport_help.data = needs.transport_help
         form.access_needs.data = needs.access_needs
     seats_full = False
-    if request.method == "POST" and form.validate_on_submit():
+    # Staff who are not members of the program run the meeting; they are not asked to come.
+    asks_answer = (enrolled_in_current_program(meeting.program_id)
+                   or not current_user.is_staff
+                   or is_program_member(current_user, meeting.program_id))
+    if asks_answer and request.method == "POST" and form.validate_on_submit():
         try:
             rsvp_for_meeting(
                 current_user._get_current_object(), meeting, Response(form.response.data),
@@ -250,7 +261,7 @@ def meeting(meeting_id: int):
         button_form=ButtonForm(),
         rsvp=rsvp, form=form, open=answers_open(meeting, now), join_soon=join_soon,
         seats_full=seats_full or not free, taken=taken,
-        contacts=_staff_contacts(), is_past=meeting.ends_at <= now,
+        contacts=_staff_contacts(), is_past=meeting.ends_at <= now, asks_answer=asks_answer,
     )
 
 
@@ -322,13 +333,15 @@ def my_attendance():
 # Staff -----------------------------------------------------------------------
 
 def _details_from(form, day: date, program) -> MeetingDetails:
-    starts_at = local_instant(day, form.starts.data, program.timezone)
+    starts_at = local_instant(day, form.starts.data, program.timezone,
+                              second_time=form.second_time)
     deadline = None
     if form.deadline_days.data is not None:
         deadline = starts_at - timedelta(days=form.deadline_days.data)
     return MeetingDetails(
         starts_at=starts_at,
-        ends_at=local_instant(day, form.ends.data, program.timezone),
+        ends_at=local_instant(day, form.ends.data, program.timezone, field="ends",
+                              second_time=form.second_time),
         format=MeetingFormat(form.format.data), venue=form.venue.data or None,
         room=form.room.data or None, accessibility_notes=form.accessibility_notes.data or None,
         join_link=form.join_link.data or None, capacity=form.capacity.data,
@@ -344,20 +357,31 @@ def new_meeting():
     form = MeetingForm()
     if request.method == "GET":
         form.language.data = current_language().code
+    form.keep_submission_key()
     if form.validate_on_submit():
+        earlier = scheduled_with(form.submission_key.data)
+        if earlier is not None:
+            flash(_("This meeting was already added, so it was not added a second time."),
+                  "info")
+            return redirect(url_for("meetings.meeting", meeting_id=earlier.id))
         try:
             meeting = create_meeting(
                 current_user._get_current_object(), program,
                 _details_from(form, form.day.data, program), language=form.language.data,
-                title=form.title.data, description=form.description.data or None)
+                title=form.title.data, description=form.description.data or None,
+                submission_key=form.submission_key.data, now=utcnow())
+            db.session.commit()
         except MeetingRuleError as error:
             db.session.rollback()
             form.add_error(error.field, error.message)
+        except IntegrityError:  # the same form, sent twice at the same moment
+            db.session.rollback()
+            return redirect(url_for("meetings.calendar"))
         else:
-            db.session.commit()
             flash(_("The meeting is on the calendar."), "success")
             return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
-    return render_template("meetings/meeting_form.html", form=form, meeting=None)
+    return render_template("meetings/meeting_form.html", form=form, meeting=None,
+                           program=program)
 
 
 def _parse_skip_days(text: str | None) -> set[date] | None:
@@ -378,8 +402,9 @@ def new_series():
     form = SeriesForm()
     if request.method == "GET":
         form.language.data = current_language().code
-        form.first_day.data = program.season_start
+        form.first_day.data = max(program.season_start, program.local_today(utcnow()))
         form.last_day.data = program.season_end
+    form.keep_submission_key()
     if form.validate_on_submit():
         skip = _parse_skip_days(form.skip.data)
         if skip is None:
@@ -393,17 +418,22 @@ def new_series():
                     every_weeks=int(form.every_weeks.data), starts=form.starts.data,
                     ends=form.ends.data, skip=skip, template=template,
                     deadline_days_before=form.deadline_days.data, language=form.language.data,
-                    title=form.title.data, description=form.description.data or None)
+                    title=form.title.data, description=form.description.data or None,
+                    second_time=form.second_time, submission_key=form.submission_key.data,
+                    now=utcnow())
+                db.session.commit()
             except MeetingRuleError as error:
                 db.session.rollback()
                 form.add_error(error.field, error.message)
+            except IntegrityError:  # the same form, sent twice at the same moment
+                db.session.rollback()
+                return redirect(url_for("meetings.calendar"))
             else:
-                db.session.commit()
                 flash(ngettext("%(num)d meeting is on the calendar.",
                                "%(num)d meetings are on the calendar.", len(meetings)),
                       "success")
                 return redirect(url_for("meetings.calendar"))
-    return render_template("meetings/series_form.html", form=form)
+    return render_template("meetings/series_form.html", form=form, program=program)
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -427,21 +457,26 @@ def edit_meeting(meeting_id: int):
         form.accessibility_notes.data = meeting.accessibility_notes
         form.join_link.data, form.capacity.data = meeting.join_link, meeting.capacity
         if meeting.rsvp_deadline:
-            form.deadline_days.data = (meeting.starts_at - meeting.rsvp_deadline).days
+            # Counted in calendar days, as the form sets it: across a clock change the
+            # hours between them are one more or one fewer than whole days.
+            form.deadline_days.data = (
+                local_start.date() - meeting.rsvp_deadline.astimezone(zone).date()).days
     if form.validate_on_submit():
         try:
-            update_meeting(current_user._get_current_object(), meeting,
-                           _details_from(form, form.day.data, program),
-                           title=form.title.data, description=form.description.data or None)
+            changed = update_meeting(
+                current_user._get_current_object(), meeting,
+                _details_from(form, form.day.data, program), title=form.title.data,
+                description=form.description.data or None, now=utcnow())
         except MeetingRuleError as error:
             db.session.rollback()
             form.add_error(error.field, error.message)
         else:
             db.session.commit()
-            flash(_("The meeting is saved."), "success")
+            flash(_("The meeting is saved.") if changed else
+                  _("Nothing was changed, so no one was emailed."), "success")
             return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
     return render_template("meetings/meeting_form.html", form=form, meeting=meeting,
-                           cancel_form=ButtonForm())
+                           program=program)
 
 
 @bp.route("/meetings/<int:meeting_id>/translations", methods=["GET", "POST"])
@@ -465,7 +500,8 @@ def meeting_translation(meeting_id: int):
         db.session.commit()
         flash(_("The translation is saved."), "success")
         return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
-    return render_template("meetings/translation_form.html", form=form, meeting=meeting)
+    return render_template("meetings/translation_form.html", form=form, meeting=meeting,
+                           original=meeting.original_text)
 
 
 @bp.route("/meetings/<int:meeting_id>/translation-requests", methods=["POST"])
@@ -482,14 +518,30 @@ def ask_for_meeting_translation(meeting_id: int):
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
 
 
-@bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
+@bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
 @roles_required(*STAFF)
+@keeps_own_csrf
 def cancel(meeting_id: int):
+    """Ask why, say who will be told, then cancel."""
     meeting = get_meeting(meeting_id)
-    cancel_meeting(current_user._get_current_object(), meeting)
-    db.session.commit()
-    flash(_("The meeting is cancelled. Everyone who answered will get an email."), "success")
-    return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+    if meeting.is_cancelled:
+        flash(_("This meeting is cancelled."), "info")
+        return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+    form = CancelMeetingForm()
+    if form.validate_on_submit():
+        try:
+            cancel_meeting(current_user._get_current_object(), meeting, form.reason.data)
+        except MeetingRuleError as error:
+            db.session.rollback()
+            form.add_error(error.field, error.message)
+        else:
+            db.session.commit()
+            flash(_("The meeting is cancelled. Every member of the program will get an "
+                    "email with your reason."), "success")
+            return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+    return render_template("meetings/cancel.html", form=form, meeting=meeting,
+                           text=meeting.text_for(current_language().code),
+                           members=count_members(meeting.program_id))
 
 
 @bp.route("/meetings/<int:meeting_id>/roster")
@@ -607,3 +659,31 @@ def attendance(meeting_id: int):
         db.session.commit()
         flash(_("Attendance is saved."), "success")
     return redirect(url_for("meetings.roster", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/attendance")
+@roles_required(*STAFF)
+def season_attendance():
+    """Each member against each meeting held this season, with their attendance rate."""
+    program = current_program_or_404()
+    meetings = held_meetings(program, utcnow())
+    page = season_page(program, meetings, page_number(), current_app.config["ROSTER_PER_PAGE"])
+    return render_template("meetings/season_attendance.html", program=program,
+                           meetings=meetings, page=page)
+
+
+@bp.route("/meetings/attendance.csv")
+@roles_required(*STAFF)
+def season_attendance_csv():
+    program = current_program_or_404()
+    meetings = held_meetings(program, utcnow())
+    header = [_("Name"), *(format_date(m.starts_at, "yyyy-MM-dd") for m in meetings),
+              _("Came"), _("Marked, not excused"), _("Attendance rate")]
+
+    def rows():
+        for row in season_rows(program, meetings, ROWS_PER_FETCH):
+            yield (row.member.name, *(attendance_name(row.marks.get(m.id)) for m in meetings),
+                   row.came, row.counted,
+                   format_percent(row.rate) if row.rate is not None else "")
+
+    return csv_download(header, rows(), "attendance.csv")
