@@ -137,6 +137,7 @@ PATHS = {
     "stipends.overview": "/finance",
     "stipends.record": "/finance/members/{spare_enrollment_id}/payments/new",
     "stipends.tax_form": "/finance/members/{spare_enrollment_id}/tax-form",
+    "stipends.tax_details": "/finance/members/{spare_enrollment_id}/tax-details",
     "stipends.tax_year": "/finance/tax-year",
     "stipends.tax_year_csv": "/finance/tax-year/{year}.csv",
     "stipends.void": "/finance/payments/{payment_id}/void",
@@ -207,6 +208,10 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "stipends.tax_form": {
         "POST": Rule(FINANCE_ONLY, 302, "/finance/members/{spare_enrollment_id}",
                      form={"tax_form_status": "received"})},
+    "stipends.tax_details": {
+        "GET": Rule(FINANCE_ONLY),
+        "POST": Rule(FINANCE_ONLY, 302, "/finance/members/{spare_enrollment_id}",
+                     form={"legal_name": "Maria Lopes", "city": "Boston"})},
     "stipends.tax_year": {"GET": Rule(FINANCE_ONLY)},
     "stipends.tax_year_csv": {"GET": Rule(FINANCE_ONLY)},
     "stipends.void": {"GET": Rule(FINANCE_ONLY), "POST": Rule(FINANCE_ONLY)},

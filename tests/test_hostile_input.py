@@ -52,7 +52,7 @@ from portal.meetings.forms import ClockField, MeetingForm, MeetingTextForm, Rsvp
 from portal.meetings.models import MeetingFormat
 from portal.meetings.services import MeetingDetails, create_meeting
 from portal.programs.models import Enrollment, Program
-from portal.stipends.forms import PaymentForm, TaxFormForm, VoidForm
+from portal.stipends.forms import PaymentForm, TaxDetailsForm, TaxFormForm, VoidForm
 from portal.stipends.models import PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment
 from tests.conftest import PASSWORD, make_person
@@ -229,10 +229,15 @@ POST_ROUTES: dict[str, Route] = {
         "reference": "Deposit 7", "note": "Second try", "submission_key": "{submission_key}",
         "step": "record"}, extra=("step",), ids={"enrollment_id": "enrollment"},
         answer_pages=("Check the payment before it is recorded", "Record a payment to")),
-    "stipends.void": Route("finance", VoidForm, {"reason": "The check was lost."},
+    "stipends.void": Route("finance", VoidForm, {"reason": "The check was lost.",
+                                                 "reason_kind": "lost"},
                            ids={"payment_id": "fresh:payment"}),
     "stipends.tax_form": Route("finance", TaxFormForm, {"tax_form_status": "received"},
                                ids={"enrollment_id": "enrollment"}),
+    "stipends.tax_details": Route("finance", TaxDetailsForm, {
+        "legal_name": "Maria Lopes", "address_line1": "12 Dudley St", "address_line2": "Apt 3",
+        "city": "Roxbury", "state": "MA", "postal_code": "02119"},
+        ids={"enrollment_id": "enrollment"}),
     "documents.ask_for_translation": Route("member", None, {"language": "vi"},
                                            extra=("language",),
                                            ids={"document_id": "document"}),
