@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, FormField, StringField
 from wtforms import Form as PlainForm
-from wtforms.validators import Email, Optional
+from wtforms.validators import Email, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.account.forms import language_choices
@@ -113,3 +113,30 @@ class ProgramForm(Form):
         validators=[required(_l("Enter the stipend amount."))],
     )
     installments = FieldList(FormField(InstallmentForm), min_entries=4, max_entries=8)
+
+
+AUDIT_GROUP_LABELS = {
+    "people": _l("People and roles"),
+    "program": _l("Program settings"),
+    "meetings": _l("Meetings"),
+    "answers": _l("Answers and attendance"),
+    "money": _l("Payments and tax forms"),
+    "materials": _l("Materials"),
+}
+
+
+class AuditFilterForm(Form):
+    """Filters of the audit log, read from the address so a filtered page can be shared."""
+
+    class Meta:
+        csrf = False
+
+    who = Select(_l("Who"), choices=[], validate_choice=True)
+    kind = Select(_l("What kind"),
+                  choices=[("", _l("Every kind")), *AUDIT_GROUP_LABELS.items()])
+    since = DayField(_l("From"), validators=[Optional()], render_kw={"type": "date"})
+    until = DayField(_l("Until"), validators=[Optional()], render_kw={"type": "date"})
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The end date must be on or after the start date."))

@@ -3,32 +3,41 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
 
 from portal.access import keeps_own_csrf, roles_required
 from portal.admin.forms import (
     ROLE_LABELS,
     TIMEZONES,
+    AuditFilterForm,
     PeopleSearchForm,
     PersonForm,
     ProgramForm,
 )
 from portal.admin.services import add_person, invite, set_active, update_person
-from portal.audit.models import AuditEvent
-from portal.audit.services import audit_log_rows
+from portal.audit.sentences import Reader, describe
+from portal.audit.services import (
+    AuditFilter,
+    audit_actors,
+    audit_events,
+    audit_log_rows,
+    names_for,
+)
 from portal.auth.forms import ButtonForm
 from portal.auth.models import Role, User
 from portal.auth.services import PersonRuleError
 from portal.csv_export import ROWS_PER_FETCH, csv_download
 from portal.db import db, utcnow
 from portal.outbox.models import OutboxMessage
-from portal.programs.current import current_program_or_404
+from portal.programs.current import current_program, current_program_or_404
 from portal.programs.services import PlannedInstallment, ProgramRuleError, update_program_settings
 from portal.web import page_number
 
@@ -56,6 +65,8 @@ AUDIT_ACTIONS = {
     "document.published": _l("Document published"),
     "document.version_added": _l("Language version added"),
     "document.version_replaced": _l("Language version replaced"),
+    "program.translated": _l("Program name translated"),
+    "tax_details.changed": _l("Legal name or mailing address changed"),
 }
 
 
@@ -270,17 +281,44 @@ def _installments_complete(form: ProgramForm) -> bool:
     return complete
 
 
+def _audit_filters() -> tuple[AuditFilterForm, AuditFilter]:
+    """The filter form from the address, and the filters its valid fields give."""
+    form = AuditFilterForm(request.args)
+    form.who.choices = [("", _("Anyone")), *((str(i), name) for i, name in audit_actors())]
+    form.validate()
+    program = current_program()
+    zone = ZoneInfo(program.timezone if program else current_app.config["DEFAULT_TIMEZONE"])
+
+    def start_of(day):
+        return datetime.combine(day, time.min, zone) if day else None
+
+    ok = {name: not getattr(form, name).errors for name in ("who", "kind", "since", "until")}
+    filters = AuditFilter(
+        actor_id=int(form.who.data) if ok["who"] and form.who.data else None,
+        group=form.kind.data if ok["kind"] and form.kind.data else None,
+        since=start_of(form.since.data) if ok["since"] else None,
+        until=start_of(form.until.data + timedelta(days=1))
+        if ok["until"] and form.until.data else None,
+    )
+    return form, filters
+
+
 @bp.route("/audit")
 @roles_required(Role.ADMIN)
 def audit_log():
-    query = (
-        select(AuditEvent)
-        .options(selectinload(AuditEvent.actor))
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    )
-    page = db.paginate(query, page=page_number(),
+    form, filters = _audit_filters()
+    page = db.paginate(audit_events(filters), page=page_number(),
                        per_page=current_app.config["AUDIT_EVENTS_PER_PAGE"], error_out=False)
-    return render_template("admin/audit.html", page=page)
+    people, meetings = names_for(page.items, str(get_locale()))
+    program = current_program()
+    # Money details (amounts, references, void reasons) are for finance staff only.
+    reader = Reader(show_money=current_user.has_role(Role.FINANCE), people=people,
+                    meetings=meetings, currency=program.currency if program else "USD")
+    sentences = [(event, describe(event, reader, audit_action(event.action)))
+                 for event in page.items]
+    return render_template("admin/audit.html", page=page, sentences=sentences, form=form,
+                           filter_args={key: value for key, value in request.args.items()
+                                        if key in ("who", "kind", "since", "until")})
 
 
 @bp.route("/audit.csv")
@@ -288,7 +326,7 @@ def audit_log():
 def audit_log_csv():
     header = [_("When (UTC)"), _("Who"), _("What"), _("Subject type"), _("Subject number"),
               _("Details")]
-    query = audit_log_rows()
+    query = audit_log_rows(_audit_filters()[1])
 
     def rows():
         # Runs while the download streams, fetching a few hundred events at a time.

@@ -236,7 +236,10 @@ def update_meeting(
         return changed
     if changed & {"starts_at", "ends_at", "format", "venue", "room", "join_link", "text"}:
         meeting.sequence += 1
-    record_event(actor, "meeting.updated", "meeting", meeting.id, changed=sorted(changed))
+    # Values are kept for what the audit log may show; a join link is for members only.
+    shown = changed - {"join_link", "accessibility_notes", "text"}
+    record_event(actor, "meeting.updated", "meeting", meeting.id, changed=sorted(changed),
+                 changes={key: {"from": before[key], "to": after[key]} for key in sorted(shown)})
     if changed & {"starts_at", "ends_at", "format", "venue", "room"}:
         _tell_respondents(meeting, "meeting_changed")
     if "capacity" in changed:
