@@ -16,6 +16,7 @@ from portal.account.forms import interpretation_choices
 from portal.auth.models import Role
 from portal.i18n import LANGUAGE_BY_CODE, language_context, money
 from portal.programs.current import current_program
+from portal.programs.models import Translated
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -95,6 +96,16 @@ def month_name(day) -> str:
     return format_skeleton("yMMMM", day, locale=get_locale())
 
 
+def program_name(program) -> Translated:
+    """The program's name in the reader's language, or the original."""
+    return program.name_in(str(get_locale()))
+
+
+def installment_label(installment) -> Translated:
+    """An installment's name in the reader's language, or the original."""
+    return installment.label_in(str(get_locale()))
+
+
 def interpretation_name(code: str | None) -> str:
     """A language's name in the reader's language (staff read these in summaries)."""
     if code in LANGUAGE_BY_CODE:
@@ -157,6 +168,8 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.globals["money"] = money  # also in emails rendered outside a request
     app.jinja_env.filters["month_name"] = month_name
     app.jinja_env.globals["interpretation_name"] = interpretation_name
+    app.jinja_env.globals["program_name"] = program_name
+    app.jinja_env.globals["installment_label"] = installment_label
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["datetime"] = format_datetime

@@ -97,6 +97,7 @@ PATHS = {
     "admin.people": "/admin/people",
     "admin.person": "/admin/people/{spare_id}",
     "admin.program_settings": "/admin/program",
+    "admin.program_translation": "/admin/program/languages/es",
     "admin.reactivate": "/admin/people/{spare_id}/reactivate",
     "admin.resend_invitation": "/admin/people/{spare_id}/invitation",
     "auth.accept_invitation": "/invitation/{invitation_token}",
@@ -158,6 +159,9 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "admin.people": {"GET": Rule(ADMIN_ONLY)},
     "admin.person": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
     "admin.program_settings": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
+    "admin.program_translation": {
+        "GET": Rule(ADMIN_ONLY),
+        "POST": Rule(ADMIN_ONLY, 302, "/admin/program", form={"name": "Grupo de Diseño"})},
     "admin.reactivate": {"POST": Rule(ADMIN_ONLY, 302, "/admin/people/{spare_id}")},
     # The spare member has an email address, so the link is emailed, not shown.
     "admin.resend_invitation": {"POST": Rule(ADMIN_ONLY, 302, "/admin/people/{spare_id}")},

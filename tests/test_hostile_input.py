@@ -36,7 +36,7 @@ from wtforms.fields.choices import SelectFieldBase
 import portal
 from portal.access import PUBLIC, SIGNED_IN, access_of
 from portal.account.forms import ChangePasswordForm, ProfileForm
-from portal.admin.forms import PersonForm, ProgramForm
+from portal.admin.forms import PersonForm, ProgramForm, ProgramTranslationForm
 from portal.auth.forms import ButtonForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from portal.auth.models import Role, TokenPurpose, User
 from portal.auth.services import issue_token
@@ -119,6 +119,7 @@ def world(people, program) -> World:
         ids={"meeting": upcoming.id, "past_meeting": past.id, "document": agenda.id,
              "target": target.id, "enrollment": enrollment.id, "payment": payment.id,
              "program": program.id, "member": member.id,
+             "spanish": "es",  # a language the program's name can be written in
              **{role: person.id for role, person in people.items()}},
         emails={"member": member.email, "target": target.email},
     )
@@ -172,6 +173,7 @@ PERSON = {"name": "Tess Target", "preferred_language": "en", "email": "",
           "username": "tess", "phone": "555-0100", "roles": "member"}
 PROGRAM = {"name": "Community-Led Design Group", "season_start": "2026-12-01",
            "season_end": "2027-05-31", "timezone": "America/New_York", "stipend": "1,200.00",
+           "language": "en",
            "installments-0-label": "First half", "installments-0-due_on": "2027-02-26",
            "installments-0-amount": "600", "installments-1-label": "Second half",
            "installments-1-due_on": "2027-05-28", "installments-1-amount": "600.00"}
@@ -203,6 +205,9 @@ POST_ROUTES: dict[str, Route] = {
     "admin.deactivate": Route("admin", ButtonForm, ids={"user_id": "target"}),
     "admin.reactivate": Route("admin", ButtonForm, ids={"user_id": "target"}),
     "admin.program_settings": Route("admin", ProgramForm, PROGRAM),
+    "admin.program_translation": Route("admin", ProgramTranslationForm, {
+        "name": "Grupo de Diseño Comunitario", "labels-0": "Primera mitad",
+        "labels-1": "Segunda mitad"}, ids={"language": "spanish"}),
     "meetings.meeting": Route("member", RsvpForm, {
         "response": "virtual", "interpretation_language": "ht", "childcare_children": "1",
         "transport_help": "y", "access_needs": "A quiet room"}, ids={"meeting_id": "meeting"}),

@@ -106,6 +106,11 @@ class ProgramForm(Form):
     season_end = DayField(_l("Season ends on"),
                           validators=[required(_l("Enter the last day of the season."))])
     timezone = Select(_l("Time zone"), choices=[(zone, zone) for zone in TIMEZONES])
+    language = Select(
+        _l("Language of the program name and installment names"),
+        description=_l("The language you type them in here. You can add them in other "
+                       "languages below."),
+        choices=language_choices())
     stipend = MoneyField(
         _l("Stipend per member, in dollars"),
         description=_l("Applies to people enrolled from now on. "
@@ -113,6 +118,17 @@ class ProgramForm(Form):
         validators=[required(_l("Enter the stipend amount."))],
     )
     installments = FieldList(FormField(InstallmentForm), min_entries=4, max_entries=8)
+
+
+class ProgramTranslationForm(Form):
+    """The program's name and its installments' names in one more language."""
+
+    name = StringField(_l("Program name"), filters=[strip],
+                       validators=[Optional(), max_length(160), no_control_characters])
+    labels = FieldList(StringField(_l("Name of the installment"), filters=[strip],
+                                   validators=[Optional(), max_length(120),
+                                               no_control_characters]),
+                       min_entries=0, max_entries=8)
 
 
 AUDIT_GROUP_LABELS = {

@@ -21,6 +21,7 @@ from portal.admin.forms import (
     PeopleSearchForm,
     PersonForm,
     ProgramForm,
+    ProgramTranslationForm,
 )
 from portal.admin.services import add_person, invite, set_active, update_person
 from portal.audit.sentences import Reader, describe
@@ -36,9 +37,15 @@ from portal.auth.models import Role, User
 from portal.auth.services import PersonRuleError
 from portal.csv_export import ROWS_PER_FETCH, csv_download
 from portal.db import db, utcnow
+from portal.i18n import LANGUAGE_BY_CODE, LANGUAGES
 from portal.outbox.models import OutboxMessage
 from portal.programs.current import current_program, current_program_or_404
-from portal.programs.services import PlannedInstallment, ProgramRuleError, update_program_settings
+from portal.programs.services import (
+    PlannedInstallment,
+    ProgramRuleError,
+    set_program_translation,
+    update_program_settings,
+)
 from portal.web import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -234,6 +241,7 @@ def program_settings():
         form.season_start.data = program.season_start
         form.season_end.data = program.season_end
         form.timezone.data = program.timezone
+        form.language.data = program.language
         form.stipend.data = program.stipend_cents
         for row, installment in zip(form.installments, program.installments, strict=False):
             row.form.label.data = installment.label
@@ -249,6 +257,7 @@ def program_settings():
                 season_end=form.season_end.data,
                 timezone=form.timezone.data,
                 stipend_cents=form.stipend.data,
+                language=form.language.data,
                 installments=[
                     PlannedInstallment(row.form.label.data, row.form.due_on.data,
                                        row.form.amount.data)
@@ -262,7 +271,46 @@ def program_settings():
             db.session.commit()
             flash(_("The program settings are saved."), "success")
             return redirect(url_for("admin.program_settings"))
-    return render_template("admin/program.html", form=form)
+    return render_template("admin/program.html", form=form, program_languages=[
+        (language, program.name_in(language.code).missing)
+        for language in LANGUAGES if language.code != program.language])
+
+
+@bp.route("/program/languages/<language>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+@keeps_own_csrf
+def program_translation(language: str):
+    """The program's name and its installments' names in one more language."""
+    program = current_program_or_404()
+    if language not in LANGUAGE_BY_CODE or language == program.language:
+        abort(404)
+    form = ProgramTranslationForm()
+    if request.method == "GET":
+        form.name.data = (program.name_translations or {}).get(language)
+        for installment in program.installments:
+            form.labels.append_entry((installment.label_translations or {}).get(language))
+    else:
+        while len(form.labels) < len(program.installments):
+            form.labels.append_entry()
+    for entry in (form.name, *form.labels):
+        entry.render_kw = {"lang": LANGUAGE_BY_CODE[language].tag, "dir": "auto"}
+    if form.validate_on_submit():
+        try:
+            changed = set_program_translation(
+                current_user._get_current_object(), program, language, form.name.data,
+                [entry.data for entry in form.labels][:len(program.installments)])
+        except ProgramRuleError as error:
+            db.session.rollback()
+            form.add_error(error.field, error.message)
+        else:
+            if changed:
+                db.session.commit()
+                flash(_("Saved in %(language)s.", language=LANGUAGE_BY_CODE[language].native_name),
+                      "success")
+            return redirect(url_for("admin.program_settings"))
+    return render_template("admin/program_translation.html", form=form, program=program,
+                           language=LANGUAGE_BY_CODE[language],
+                           rows=list(zip(program.installments, form.labels, strict=False)))
 
 
 def _installments_complete(form: ProgramForm) -> bool:
