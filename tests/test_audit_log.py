@@ -122,6 +122,7 @@ def test_filters_by_who_what_kind_and_a_date_range(as_role, people):
                 f"{word} Mo Member" in page or f"{word} (W-9) of Mo Member" in page]
 
     assert shown("") == ["deactivated", "reactivated", "tax form"]
+    assert "There is a problem" not in client.get("/admin/audit").get_data(as_text=True)
     assert shown(f"?who={finance.id}") == ["tax form"]
     assert shown("?kind=people") == ["deactivated", "reactivated"]
     assert shown("?kind=money") == ["tax form"]

@@ -147,8 +147,8 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
-    who = Select(_l("Who"), choices=[], validate_choice=True)
-    kind = Select(_l("What kind"),
+    who = Select(_l("Who"), choices=[], default="")
+    kind = Select(_l("What kind"), default="",
                   choices=[("", _l("Every kind")), *AUDIT_GROUP_LABELS.items()])
     since = DayField(_l("From"), validators=[Optional()], render_kw={"type": "date"})
     until = DayField(_l("Until"), validators=[Optional()], render_kw={"type": "date"})
