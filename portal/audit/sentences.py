@@ -223,28 +223,32 @@ def _meeting_cancelled(event: AuditEvent, actor: str, reader: Reader) -> str:
              meeting=_quoted(reader.meeting(event.subject_id)))
 
 
-def _answer_changed(event: AuditEvent, actor: str, reader: Reader) -> str:
+def _person_at_meeting(event: AuditEvent, actor: str, reader: Reader, labels: dict,
+                       key: str) -> tuple[dict, str | None]:
+    """What a staff change to someone's answer or attendance names: the values for the
+    sentence, and the earlier value in words (None when there was none)."""
     details = event.details
     values = {"actor": actor, "person": reader.person(details.get("person_id")),
               "meeting": _quoted(reader.meeting(event.subject_id)),
-              "new": _label(ANSWER_WORDS, details.get("response"))}
-    if details.get("previous"):
+              "new": _label(labels, details.get(key))}
+    previous = details.get("previous")
+    return values, _label(labels, previous) if previous else None
+
+
+def _answer_changed(event: AuditEvent, actor: str, reader: Reader) -> str:
+    values, old = _person_at_meeting(event, actor, reader, ANSWER_WORDS, "response")
+    if old:
         return _("%(actor)s changed the answer of %(person)s for the meeting %(meeting)s "
-                 "from %(old)s to %(new)s.", old=_label(ANSWER_WORDS, details["previous"]),
-                 **values)
+                 "from %(old)s to %(new)s.", old=old, **values)
     return _("%(actor)s answered for %(person)s for the meeting %(meeting)s: %(new)s.",
              **values)
 
 
 def _attendance_marked(event: AuditEvent, actor: str, reader: Reader) -> str:
-    details = event.details
-    values = {"actor": actor, "person": reader.person(details.get("person_id")),
-              "meeting": _quoted(reader.meeting(event.subject_id)),
-              "new": _label(ATTENDANCE_LABELS, details.get("status"))}
-    if details.get("previous"):
+    values, old = _person_at_meeting(event, actor, reader, ATTENDANCE_LABELS, "status")
+    if old:
         return _("%(actor)s marked the attendance of %(person)s at the meeting %(meeting)s "
-                 "from %(old)s to %(new)s.",
-                 old=_label(ATTENDANCE_LABELS, details["previous"]), **values)
+                 "from %(old)s to %(new)s.", old=old, **values)
     return _("%(actor)s marked the attendance of %(person)s at the meeting %(meeting)s: "
              "%(new)s.", **values)
 
