@@ -75,6 +75,8 @@ PAGES: dict[str, Page] = {
     "stipends.void": Page("void-payment", "/finance/payments/{payment_id}/void",
                           frozenset({FINANCE}), form={"reason": ""}),
     "stipends.tax_year": Page("tax-year", "/finance/tax-year", frozenset({FINANCE})),
+    "stipends.tax_details": Page("tax-details", "/finance/members/{enrollment_id}/tax-details",
+                                 frozenset({FINANCE}), form={"legal_name": "Ana\u0007"}),
     "documents.materials": Page("materials", "/materials", SIGNED_IN, main=True),
     "documents.document": Page("document", "/materials/{document_id}", SIGNED_IN, main=True),
     "documents.new_document": Page("new-document", "/materials/new",
@@ -96,6 +98,8 @@ PAGES: dict[str, Page] = {
                          form={"name": "", "email": "broken@"}),
     "admin.program_settings": Page("program", "/admin/program", frozenset({ADMIN}),
                                    form={"stipend": "12.345", "season_end": ""}),
+    "admin.program_translation": Page("program-translation", "/admin/program/languages/es",
+                                      frozenset({ADMIN}), form={"name": "Grupo\u0007"}),
     "admin.audit_log": Page("audit", "/admin/audit", frozenset({ADMIN})),
     "admin.outbox": Page("outbox", "/admin/outbox", frozenset({ADMIN})),
 }
