@@ -98,3 +98,17 @@ def test_the_original_language_and_unknown_languages_have_no_translation_page(as
     page = admin.post("/admin/program/languages/es",
                       data={"name": "Grupo\x00"}).get_data(as_text=True)
     assert "Error:" in page and _program().name_translations is None
+
+
+def test_the_calendar_feed_is_named_in_the_members_language(app, as_role, people):
+    from portal.meetings.calendar import issue_feed_token
+
+    as_role("admin").post("/admin/program/languages/es", data=SPANISH)
+    token = issue_feed_token(people["member_es"])
+    db.session.commit()
+    feed = app.test_client().get(f"/calendar/feed/{token}.ics").get_data(as_text=True)
+    assert "X-WR-CALNAME:Grupo de Diseño Comunitario" in feed
+    english = issue_feed_token(people["member"])
+    db.session.commit()
+    assert "X-WR-CALNAME:Community-Led Design Group" in app.test_client().get(
+        f"/calendar/feed/{english}.ics").get_data(as_text=True)
