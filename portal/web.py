@@ -110,9 +110,13 @@ def interpretation_name(code: str | None) -> str:
     """A language's name in the reader's language (staff read these in summaries)."""
     if code in LANGUAGE_BY_CODE:
         try:
-            return Locale.parse(code).get_display_name(get_locale()) or code
+            # Babel has no language names in some languages (Haitian Creole): then the
+            # language's own name below, never its bare code.
+            name = Locale.parse(code).get_display_name(get_locale())
         except (UnknownLocaleError, ValueError):
-            pass
+            name = None
+        if name:
+            return name
     return str(dict(interpretation_choices()).get(code or "", code or ""))
 
 

@@ -112,3 +112,11 @@ def test_the_calendar_feed_is_named_in_the_members_language(app, as_role, people
     db.session.commit()
     assert "X-WR-CALNAME:Community-Led Design Group" in app.test_client().get(
         f"/calendar/feed/{english}.ics").get_data(as_text=True)
+
+
+def test_the_notice_names_the_original_language_even_where_babel_has_no_names(
+        client, people):
+    sign_in(client, people["member"])
+    client.get("/language/ht")
+    page = client.get("/").get_data(as_text=True)
+    assert "W ap li l an <bdi>English</bdi>." in page
