@@ -29,7 +29,7 @@ from portal.meetings.services import (
 from portal.meetings.translations import MeetingTranslation, translate_meeting
 from portal.programs.models import Enrollment, Installment, Program, TaxFormStatus
 from portal.programs.services import enroll
-from portal.stipends.models import Payment, PaymentMethod
+from portal.stipends.models import Payment, PaymentMethod, VoidReason
 from portal.stipends.services import (
     PaymentDetails,
     new_submission_key,
@@ -160,7 +160,7 @@ def _ensure_payments(program: Program, enrollments: list[Enrollment], today: dat
         if enrollment.user.name == "Marcus Bell":
             # The first check was lost in the mail: voided, then paid again by deposit.
             void_payment(finance, payment, "Check 1043 was lost in the mail; stopped at the bank.",
-                         utcnow())
+                         utcnow(), kind=VoidReason.LOST)
             record_payment(
                 finance, enrollment,
                 PaymentDetails(first.amount_cents, today, PaymentMethod.DIRECT_DEPOSIT, None,

@@ -17,6 +17,7 @@ from portal.auth.models import Role
 from portal.i18n import current_language, language_context, language_name, money
 from portal.meetings.models import MeetingWords, Shown
 from portal.programs.current import current_program
+from portal.programs.models import Translated
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -136,6 +137,14 @@ def place_parts(words: MeetingWords) -> list[Shown]:
         return [venue, room]
     with force_locale(venue.language):
         return [Shown(venue.text + comma() + room.text, venue.language)]
+def program_name(program) -> Translated:
+    """The program's name in the reader's language, or the original."""
+    return program.name_in(str(get_locale()))
+
+
+def installment_label(installment) -> Translated:
+    """An installment's name in the reader's language, or the original."""
+    return installment.label_in(str(get_locale()))
 
 
 def interpretation_name(code: str | None) -> str:
@@ -203,6 +212,8 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.globals["place_parts"] = place_parts
     # For macros, which do not see the page's context.
     app.jinja_env.globals["page_language"] = lambda: current_language().code
+    app.jinja_env.globals["program_name"] = program_name
+    app.jinja_env.globals["installment_label"] = installment_label
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["datetime"] = format_datetime

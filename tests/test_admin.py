@@ -15,6 +15,7 @@ PROGRAM_FORM = {
     "season_start": "2026-12-01",
     "season_end": "2027-05-31",
     "timezone": "America/New_York",
+    "language": "en",
     "stipend": "1,200.00",
     "installments-0-label": "First half",
     "installments-0-due_on": "2027-02-26",

@@ -110,6 +110,7 @@ PATHS = {
     "admin.people": "/admin/people",
     "admin.person": "/admin/people/{spare_id}",
     "admin.program_settings": "/admin/program",
+    "admin.program_translation": "/admin/program/languages/es",
     "admin.reactivate": "/admin/people/{spare_id}/reactivate",
     "admin.resend_invitation": "/admin/people/{spare_id}/invitation",
     "auth.accept_invitation": "/invitation/{invitation_token}",
@@ -156,6 +157,7 @@ PATHS = {
     "stipends.overview": "/finance",
     "stipends.record": "/finance/members/{spare_enrollment_id}/payments/new",
     "stipends.tax_form": "/finance/members/{spare_enrollment_id}/tax-form",
+    "stipends.tax_details": "/finance/members/{spare_enrollment_id}/tax-details",
     "stipends.tax_year": "/finance/tax-year",
     "stipends.tax_year_csv": "/finance/tax-year/{year}.csv",
     "stipends.tax_year_xlsx": "/finance/tax-year/{year}.xlsx",
@@ -182,6 +184,9 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "admin.people": {"GET": Rule(ADMIN_ONLY)},
     "admin.person": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
     "admin.program_settings": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
+    "admin.program_translation": {
+        "GET": Rule(ADMIN_ONLY),
+        "POST": Rule(ADMIN_ONLY, 302, "/admin/program", form={"name": "Grupo de Diseño"})},
     "admin.reactivate": {"POST": Rule(ADMIN_ONLY, 302, "/admin/people/{spare_id}")},
     # The spare member has an email address, so the link is emailed, not shown.
     "admin.resend_invitation": {"POST": Rule(ADMIN_ONLY, 302, "/admin/people/{spare_id}")},
@@ -242,6 +247,10 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "stipends.tax_form": {
         "POST": Rule(FINANCE_ONLY, 302, "/finance/members/{spare_enrollment_id}",
                      form={"tax_form_status": "received"})},
+    "stipends.tax_details": {
+        "GET": Rule(FINANCE_ONLY),
+        "POST": Rule(FINANCE_ONLY, 302, "/finance/members/{spare_enrollment_id}",
+                     form={"legal_name": "Maria Lopes", "city": "Boston"})},
     "stipends.tax_year": {"GET": Rule(FINANCE_ONLY)},
     "stipends.tax_year_csv": {"GET": Rule(FINANCE_ONLY)},
     "stipends.tax_year_xlsx": {"GET": Rule(FINANCE_ONLY)},

@@ -36,7 +36,7 @@ from wtforms.fields.choices import SelectFieldBase
 import portal
 from portal.access import PUBLIC, SIGNED_IN, access_of
 from portal.account.forms import ChangePasswordForm, ProfileForm
-from portal.admin.forms import PersonForm, ProgramForm
+from portal.admin.forms import PersonForm, ProgramForm, ProgramTranslationForm
 from portal.admin.services import request_role
 from portal.auth.forms import (
     ButtonForm,
@@ -66,7 +66,7 @@ from portal.meetings.forms import (
 from portal.meetings.models import MeetingFormat
 from portal.meetings.services import MeetingDetails, create_meeting
 from portal.programs.models import Enrollment, Program
-from portal.stipends.forms import PaymentForm, TaxFormForm, VoidForm
+from portal.stipends.forms import PaymentForm, TaxDetailsForm, TaxFormForm, VoidForm
 from portal.stipends.models import PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment
 from tests.conftest import PASSWORD, make_person
@@ -133,6 +133,7 @@ def world(people, program) -> World:
         ids={"meeting": upcoming.id, "past_meeting": past.id, "document": agenda.id,
              "target": target.id, "enrollment": enrollment.id, "payment": payment.id,
              "program": program.id, "member": member.id,
+             "spanish": "es",  # a language the program's name can be written in
              **{role: person.id for role, person in people.items()}},
         emails={"member": member.email, "target": target.email},
     )
@@ -191,6 +192,7 @@ PERSON = {"name": "Tess Target", "preferred_language": "en", "email": "",
           "username": "tess", "phone": "555-0100", "roles": "member"}
 PROGRAM = {"name": "Community-Led Design Group", "season_start": "2026-12-01",
            "season_end": "2027-05-31", "timezone": "America/New_York", "stipend": "1,200.00",
+           "language": "en",
            "installments-0-label": "First half", "installments-0-due_on": "2027-02-26",
            "installments-0-amount": "600", "installments-1-label": "Second half",
            "installments-1-due_on": "2027-05-28", "installments-1-amount": "600.00"}
@@ -230,6 +232,9 @@ POST_ROUTES: dict[str, Route] = {
     "admin.deactivate": Route("admin", ButtonForm, ids={"user_id": "target"}),
     "admin.reactivate": Route("admin", ButtonForm, ids={"user_id": "target"}),
     "admin.program_settings": Route("admin", ProgramForm, PROGRAM),
+    "admin.program_translation": Route("admin", ProgramTranslationForm, {
+        "name": "Grupo de Diseño Comunitario", "labels-0": "Primera mitad",
+        "labels-1": "Segunda mitad"}, ids={"language": "spanish"}),
     "meetings.meeting": Route("member", RsvpForm, {
         "response": "virtual", "interpretation_language": "ht", "childcare_children": "1",
         "transport_help": "y", "access_needs": "A quiet room"}, ids={"meeting_id": "meeting"}),
@@ -261,10 +266,15 @@ POST_ROUTES: dict[str, Route] = {
         "reference": "Deposit 7", "note": "Second try", "submission_key": "{submission_key}",
         "step": "record"}, extra=("step",), ids={"enrollment_id": "enrollment"},
         answer_pages=("Check the payment before it is recorded", "Record a payment to")),
-    "stipends.void": Route("finance", VoidForm, {"reason": "The check was lost."},
+    "stipends.void": Route("finance", VoidForm, {"reason": "The check was lost.",
+                                                 "reason_kind": "lost"},
                            ids={"payment_id": "fresh:payment"}),
     "stipends.tax_form": Route("finance", TaxFormForm, {"tax_form_status": "received"},
                                ids={"enrollment_id": "enrollment"}),
+    "stipends.tax_details": Route("finance", TaxDetailsForm, {
+        "legal_name": "Maria Lopes", "address_line1": "12 Dudley St", "address_line2": "Apt 3",
+        "city": "Roxbury", "state": "MA", "postal_code": "02119"},
+        ids={"enrollment_id": "enrollment"}),
     "documents.ask_for_translation": Route("member", None, {"language": "vi"},
                                            extra=("language",),
                                            ids={"document_id": "document"}),

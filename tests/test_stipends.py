@@ -286,12 +286,12 @@ def test_void_keeps_the_payment_visible_with_who_and_why(as_role, people):
     finance = as_role("finance")
     assert finance.get(f"/finance/payments/{payment.id}/void").status_code == 200
     empty = finance.post(f"/finance/payments/{payment.id}/void",
-                         data={"reason": "  "})
+                         data={"reason": "  ", "reason_kind": "lost"})
     assert "Say why this payment is voided." in empty.get_data(as_text=True)
     assert not payments()[0].is_voided
 
     response = finance.post(f"/finance/payments/{payment.id}/void",
-                            data={"reason": "Check lost in the mail"})
+                            data={"reason": "Check lost in the mail", "reason_kind": "lost"})
     assert response.status_code == 302
     [kept] = payments()
     assert kept.is_voided and kept.amount_cents == 60_000
@@ -304,7 +304,7 @@ def test_void_keeps_the_payment_visible_with_who_and_why(as_role, people):
         AuditEvent.action == "payment.voided")).one().details["reason"] == \
         "Check lost in the mail"
     again = finance.post(f"/finance/payments/{payment.id}/void",
-                         data={"reason": "Twice"})
+                         data={"reason": "Twice", "reason_kind": "recorded_twice"})
     assert "already voided" in finance.get(again.location).get_data(as_text=True)
     assert payments()[0].void_reason == "Check lost in the mail"
 
@@ -395,12 +395,12 @@ def test_voiding_after_the_window_asks_for_the_password_again(as_role, people, l
     assert finance.get(f"/finance/payments/{payment.id}/void").status_code == 200
     later(30)
     url = f"/finance/payments/{payment.id}/void"
-    refused = finance.post(url, data={"reason": "Duplicate",
+    refused = finance.post(url, data={"reason": "Duplicate", "reason_kind": "recorded_twice",
                                       "password": "wrong-password"})
     assert "Enter your password. It did not match" in refused.get_data(as_text=True)
     assert "Duplicate" in refused.get_data(as_text=True)
     assert not payments()[0].is_voided
-    assert finance.post(url, data={"reason": "Duplicate",
+    assert finance.post(url, data={"reason": "Duplicate", "reason_kind": "recorded_twice",
                                    "password": PASSWORD}).status_code == 302
     assert payments()[0].is_voided
 
@@ -451,7 +451,7 @@ def test_overview_shows_what_is_due_and_filters_and_sorts_by_it(program, people)
         return [name for _, name, *_ in db.session.execute(
             finance_overview(program, on, **kwargs))]
 
-    rows = {name: (paid, remaining, owed) for _, name, paid, remaining, owed, _ in
+    rows = {name: (paid, remaining, owed) for _, name, _, paid, remaining, owed, _, _ in
             db.session.execute(finance_overview(program, on))}
     assert rows["Ana"] == (60_000, 60_000, 0)
     assert rows["Bo"] == (120_000, 0, 0)

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, FormField, StringField
 from wtforms import Form as PlainForm
-from wtforms.validators import Email, Optional
+from wtforms.validators import Email, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.account.forms import language_choices
@@ -119,6 +119,11 @@ class ProgramForm(Form):
     season_end = DayField(_l("Season ends on"),
                           validators=[required(_l("Enter the last day of the season."))])
     timezone = Select(_l("Time zone"), choices=[(zone, zone) for zone in TIMEZONES])
+    language = Select(
+        _l("Language of the program name and installment names"),
+        description=_l("The language you type them in here. You can add them in other "
+                       "languages below."),
+        choices=language_choices())
     stipend = MoneyField(
         _l("Stipend per member, in dollars"),
         description=_l("Applies to people enrolled from now on. "
@@ -126,3 +131,41 @@ class ProgramForm(Form):
         validators=[required(_l("Enter the stipend amount."))],
     )
     installments = FieldList(FormField(InstallmentForm), min_entries=4, max_entries=8)
+
+
+class ProgramTranslationForm(Form):
+    """The program's name and its installments' names in one more language."""
+
+    name = StringField(_l("Program name"), filters=[strip],
+                       validators=[Optional(), max_length(160), no_control_characters])
+    labels = FieldList(StringField(_l("Name of the installment"), filters=[strip],
+                                   validators=[Optional(), max_length(120),
+                                               no_control_characters]),
+                       min_entries=0, max_entries=8)
+
+
+AUDIT_GROUP_LABELS = {
+    "people": _l("People and roles"),
+    "program": _l("Program settings"),
+    "meetings": _l("Meetings"),
+    "answers": _l("Answers and attendance"),
+    "money": _l("Payments and tax forms"),
+    "materials": _l("Materials"),
+}
+
+
+class AuditFilterForm(Form):
+    """Filters of the audit log, read from the address so a filtered page can be shared."""
+
+    class Meta:
+        csrf = False
+
+    who = Select(_l("Who"), choices=[], default="")
+    kind = Select(_l("What kind"), default="",
+                  choices=[("", _l("Every kind")), *AUDIT_GROUP_LABELS.items()])
+    since = DayField(_l("From"), validators=[Optional()], render_kw={"type": "date"})
+    until = DayField(_l("Until"), validators=[Optional()], render_kw={"type": "date"})
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The end date must be on or after the start date."))

@@ -140,7 +140,8 @@ def invite(actor: User, user: User, program: Program, *, now: datetime, lifetime
                        "choose a new one instead of an invitation."))
     raw = issue_token(user, TokenPurpose.INVITATION, now, lifetime)
     link = external_url("auth.accept_invitation", token=raw)
-    message = queue_email(user, "invitation", link=link, program_name=program.name)
+    message = queue_email(user, "invitation", link=link,
+                          program_name=program.name_in(user.preferred_language).text)
     record_event(
         actor, "invitation.sent", "user", user.id,
         delivery="email" if message else "printed",

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
 
 from portal.access import keeps_own_csrf, roles_required
 from portal.admin.forms import (
     ROLE_LABELS,
     TIMEZONES,
+    AuditFilterForm,
     PeopleSearchForm,
     PersonForm,
     ProgramForm,
+    ProgramTranslationForm,
 )
 from portal.admin.services import (
     EnrollmentDecision,
@@ -31,18 +35,29 @@ from portal.admin.services import (
     update_person,
 )
 from portal.admin.sheets import sign_in_sheet
-from portal.audit.models import AuditEvent
-from portal.audit.services import audit_log_rows
+from portal.audit.sentences import Reader, describe
+from portal.audit.services import (
+    AuditFilter,
+    audit_actors,
+    audit_events,
+    audit_log_rows,
+    names_for,
+)
 from portal.audit.visibility import audit_details_for, outbox_subject_for
 from portal.auth.forms import ButtonForm
 from portal.auth.models import Role, RoleGrantRequest, User
 from portal.auth.services import PersonRuleError
 from portal.csv_export import ROWS_PER_FETCH, csv_download
 from portal.db import db, utcnow
-from portal.i18n import language_name_in_itself
+from portal.i18n import LANGUAGE_BY_CODE, LANGUAGES, language_name_in_itself
 from portal.outbox.models import OutboxMessage
-from portal.programs.current import current_program_or_404
-from portal.programs.services import PlannedInstallment, ProgramRuleError, update_program_settings
+from portal.programs.current import current_program, current_program_or_404
+from portal.programs.services import (
+    PlannedInstallment,
+    ProgramRuleError,
+    set_program_translation,
+    update_program_settings,
+)
 from portal.web import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -75,6 +90,8 @@ AUDIT_ACTIONS = {
     "document.published": _l("Document published"),
     "document.version_added": _l("Language version added"),
     "document.version_replaced": _l("Language version replaced"),
+    "program.translated": _l("Program name translated"),
+    "tax_details.changed": _l("Legal name or mailing address changed"),
 }
 
 
@@ -317,6 +334,7 @@ def program_settings():
         form.season_start.data = program.season_start
         form.season_end.data = program.season_end
         form.timezone.data = program.timezone
+        form.language.data = program.language
         form.stipend.data = program.stipend_cents
         for row, installment in zip(form.installments, program.installments, strict=False):
             row.form.label.data = installment.label
@@ -332,6 +350,7 @@ def program_settings():
                 season_end=form.season_end.data,
                 timezone=form.timezone.data,
                 stipend_cents=form.stipend.data,
+                language=form.language.data,
                 installments=[
                     PlannedInstallment(row.form.label.data, row.form.due_on.data,
                                        row.form.amount.data)
@@ -345,7 +364,46 @@ def program_settings():
             db.session.commit()
             flash(_("The program settings are saved."), "success")
             return redirect(url_for("admin.program_settings"))
-    return render_template("admin/program.html", form=form)
+    return render_template("admin/program.html", form=form, program_languages=[
+        (language, program.name_in(language.code).missing)
+        for language in LANGUAGES if language.code != program.language])
+
+
+@bp.route("/program/languages/<language>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+@keeps_own_csrf
+def program_translation(language: str):
+    """The program's name and its installments' names in one more language."""
+    program = current_program_or_404()
+    if language not in LANGUAGE_BY_CODE or language == program.language:
+        abort(404)
+    form = ProgramTranslationForm()
+    if request.method == "GET":
+        form.name.data = (program.name_translations or {}).get(language)
+        for installment in program.installments:
+            form.labels.append_entry((installment.label_translations or {}).get(language))
+    else:
+        while len(form.labels) < len(program.installments):
+            form.labels.append_entry()
+    for entry in (form.name, *form.labels):
+        entry.render_kw = {"lang": LANGUAGE_BY_CODE[language].tag, "dir": "auto"}
+    if form.validate_on_submit():
+        try:
+            changed = set_program_translation(
+                current_user._get_current_object(), program, language, form.name.data,
+                [entry.data for entry in form.labels][:len(program.installments)])
+        except ProgramRuleError as error:
+            db.session.rollback()
+            form.add_error(error.field, error.message)
+        else:
+            if changed:
+                db.session.commit()
+                flash(_("Saved in %(language)s.", language=LANGUAGE_BY_CODE[language].native_name),
+                      "success")
+            return redirect(url_for("admin.program_settings"))
+    return render_template("admin/program_translation.html", form=form, program=program,
+                           language=LANGUAGE_BY_CODE[language],
+                           rows=list(zip(program.installments, form.labels, strict=False)))
 
 
 def _installments_complete(form: ProgramForm) -> bool:
@@ -364,17 +422,44 @@ def _installments_complete(form: ProgramForm) -> bool:
     return complete
 
 
+def _audit_filters() -> tuple[AuditFilterForm, AuditFilter]:
+    """The filter form from the address, and the filters its valid fields give."""
+    form = AuditFilterForm(request.args)
+    form.who.choices = [("", _("Anyone")), *((str(i), name) for i, name in audit_actors())]
+    form.validate()
+    program = current_program()
+    zone = ZoneInfo(program.timezone if program else current_app.config["DEFAULT_TIMEZONE"])
+
+    def start_of(day):
+        return datetime.combine(day, time.min, zone) if day else None
+
+    ok = {name: not getattr(form, name).errors for name in ("who", "kind", "since", "until")}
+    filters = AuditFilter(
+        actor_id=int(form.who.data) if ok["who"] and form.who.data else None,
+        group=form.kind.data if ok["kind"] and form.kind.data else None,
+        since=start_of(form.since.data) if ok["since"] else None,
+        until=start_of(form.until.data + timedelta(days=1))
+        if ok["until"] and form.until.data else None,
+    )
+    return form, filters
+
+
 @bp.route("/audit")
 @roles_required(Role.ADMIN)
 def audit_log():
-    query = (
-        select(AuditEvent)
-        .options(selectinload(AuditEvent.actor))
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    )
-    page = db.paginate(query, page=page_number(),
+    form, filters = _audit_filters()
+    page = db.paginate(audit_events(filters), page=page_number(),
                        per_page=current_app.config["AUDIT_EVENTS_PER_PAGE"], error_out=False)
-    return render_template("admin/audit.html", page=page, details_for=audit_details_for)
+    people, meetings = names_for(page.items, str(get_locale()))
+    program = current_program()
+    # Money details (amounts, references, void reasons) are for finance staff only.
+    reader = Reader(show_money=current_user.has_role(Role.FINANCE), people=people,
+                    meetings=meetings, currency=program.currency if program else "USD")
+    sentences = [(event, describe(event, reader, audit_action(event.action)))
+                 for event in page.items]
+    return render_template("admin/audit.html", page=page, sentences=sentences, form=form,
+                           filter_args={key: value for key, value in request.args.items()
+                                        if key in ("who", "kind", "since", "until")})
 
 
 @bp.route("/audit.csv")
@@ -382,7 +467,7 @@ def audit_log():
 def audit_log_csv():
     header = [_("When (UTC)"), _("Who"), _("What"), _("Subject type"), _("Subject number"),
               _("Details")]
-    query = audit_log_rows()
+    query = audit_log_rows(_audit_filters()[1])
     viewer = current_user._get_current_object()
 
     def rows():

@@ -283,6 +283,11 @@ def _snapshot(meeting: Meeting) -> dict:
     }
 
 
+def _as_text(value):
+    """A snapshot value as the audit log stores it: instants in ISO 8601."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def update_meeting(
     actor: User,
     meeting: Meeting,
@@ -315,7 +320,11 @@ def update_meeting(
         return changed
     if changed & {"starts_at", "ends_at", "format", "venue", "room", "join_link", "text"}:
         meeting.sequence += 1
-    record_event(actor, "meeting.updated", "meeting", meeting.id, changed=sorted(changed))
+    # Values are kept for what the audit log may show; a join link is for members only.
+    shown = changed - {"join_link", "accessibility_notes", "text"}
+    record_event(actor, "meeting.updated", "meeting", meeting.id, changed=sorted(changed),
+                 changes={key: {"from": _as_text(before[key]), "to": _as_text(after[key])}
+                          for key in sorted(shown)})
     if changed & {"starts_at", "ends_at", "format", "venue", "room"} and not meeting.is_cancelled:
         _tell_members(meeting, "meeting_changed")
     if "capacity" in changed:

@@ -288,7 +288,8 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
 @signed_in
 def meeting_ics(meeting_id: int):
     meeting = get_meeting(meeting_id)
-    body = build_calendar(current_user, [meeting], utcnow(), meeting.program.name)
+    body = build_calendar(current_user, [meeting], utcnow(),
+                          meeting.program.name_in(current_user.preferred_language).text)
     return _ics_response(body, f"meeting-{meeting.id}.ics")
 
 
@@ -301,8 +302,8 @@ def feed(token: str):
     program = program_for(user)
     meetings = db.session.scalars(select(Meeting).where(
         Meeting.program_id == program.id).order_by(Meeting.starts_at)).all() if program else []
-    return _ics_response(build_calendar(user, list(meetings), utcnow(),
-                                        program.name if program else ""), "meetings.ics")
+    name = program.name_in(user.preferred_language).text if program else ""
+    return _ics_response(build_calendar(user, list(meetings), utcnow(), name), "meetings.ics")
 
 
 @bp.route("/profile/calendar-feed", methods=["GET", "POST"])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -25,6 +26,28 @@ class TaxFormStatus(enum.StrEnum):
     RECEIVED = "received"
 
 
+@dataclass(frozen=True)
+class Translated:
+    """A short text in the reader's language, or the original when there is none yet."""
+
+    text: str
+    language: str
+    missing: bool  # True when the reader's language has no version and this is the original
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def translated(original: str, original_language: str, translations: dict | None,
+               language: str) -> Translated:
+    if language == original_language:
+        return Translated(original, original_language, False)
+    text = (translations or {}).get(language)
+    if text:
+        return Translated(text, language, False)
+    return Translated(original, original_language, True)
+
+
 class Program(db.Model):
     __tablename__ = "programs"
 
@@ -36,6 +59,10 @@ class Program(db.Model):
     stipend_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The language the name and installment labels were typed in; the other
+    # languages staff add are kept as {language: text}.
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
+    name_translations: Mapped[dict | None] = mapped_column(JSON)
 
     installments: Mapped[list[Installment]] = relationship(
         back_populates="program",
@@ -44,6 +71,10 @@ class Program(db.Model):
         lazy="selectin",
     )
     enrollments: Mapped[list[Enrollment]] = relationship(back_populates="program")
+
+    def name_in(self, language: str) -> Translated:
+        """The name in `language`, or the original."""
+        return translated(self.name, self.language, self.name_translations, language)
 
     def local_today(self, now: datetime) -> date:
         """The calendar day it is in the program's city at this instant."""
@@ -65,8 +96,13 @@ class Installment(db.Model):
     label: Mapped[str] = mapped_column(String(120))
     due_on: Mapped[date] = mapped_column(Date)
     amount_cents: Mapped[int] = mapped_column(Integer)
+    label_translations: Mapped[dict | None] = mapped_column(JSON)
 
     program: Mapped[Program] = relationship(back_populates="installments")
+
+    def label_in(self, language: str) -> Translated:
+        """The label in `language`, or the original (in the program's language)."""
+        return translated(self.label, self.program.language, self.label_translations, language)
 
 
 class Enrollment(db.Model):

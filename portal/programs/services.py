@@ -77,6 +77,7 @@ def _snapshot(program: Program) -> dict:
     """The settings as plain values, to record what an edit changed."""
     return {
         "name": program.name,
+        "language": program.language,
         "season_start": program.season_start.isoformat(),
         "season_end": program.season_end.isoformat(),
         "timezone": program.timezone,
@@ -98,11 +99,14 @@ def update_program_settings(
     timezone: str,
     stipend_cents: int,
     installments: list[PlannedInstallment],
+    language: str | None = None,
 ) -> None:
     """Change a program's settings and stipend schedule, writing an audit event.
 
     Stipend totals of people already enrolled are money promised to them and
-    are not changed here.
+    are not changed here. Translations of the name and of each installment's name
+    are kept while their original stays the same; a changed original drops them,
+    since they would now say something else.
     """
     if season_end < season_start:
         raise ProgramRuleError("season_end", _l("The season must end after it starts."))
@@ -113,13 +117,21 @@ def update_program_settings(
             "stipend", _l("The installments must add up to the stipend amount.")
         )
     before = _snapshot(program)
+    language = language or program.language
+    if name != program.name or language != program.language:
+        program.name_translations = None
+    translations = {item.label: item.label_translations for item in program.installments}
+    if language != program.language:
+        translations = {}
     program.name = name
+    program.language = language
     program.season_start = season_start
     program.season_end = season_end
     program.timezone = timezone
     program.stipend_cents = stipend_cents
     program.installments = [
-        Installment(label=item.label, due_on=item.due_on, amount_cents=item.amount_cents)
+        Installment(label=item.label, due_on=item.due_on, amount_cents=item.amount_cents,
+                    label_translations=translations.get(item.label))
         for item in sorted(installments, key=lambda item: item.due_on)
     ]
     after = _snapshot(program)
@@ -127,3 +139,31 @@ def update_program_settings(
                if before[key] != after[key]}
     if changed:
         record_event(actor, "program.updated", "program", program.id, changes=changed)
+
+
+def _with(translations: dict | None, language: str, text: str | None) -> dict | None:
+    """A new {language: text} (a new object, so the JSON column sees the change)."""
+    updated = {key: value for key, value in (translations or {}).items() if key != language}
+    if text and text.strip():
+        updated[language] = text.strip()
+    return updated or None
+
+
+def set_program_translation(actor: User, program: Program, language: str, name: str | None,
+                            labels: list[str | None]) -> bool:
+    """Keep the program's name and its installments' names in one more language (an empty
+    text removes that language's version); True if anything changed, which is audited."""
+    if language == program.language:
+        raise ProgramRuleError("name", _l("This is the language of the original. "
+                                          "Change the original in the program settings."))
+    changed = False
+    name_translations = _with(program.name_translations, language, name)
+    if name_translations != program.name_translations:
+        program.name_translations, changed = name_translations, True
+    for installment, label in zip(program.installments, labels, strict=False):
+        label_translations = _with(installment.label_translations, language, label)
+        if label_translations != installment.label_translations:
+            installment.label_translations, changed = label_translations, True
+    if changed:
+        record_event(actor, "program.translated", "program", program.id, language=language)
+    return changed

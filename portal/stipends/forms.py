@@ -16,7 +16,7 @@ from portal.forms import (
     no_control_characters,
     required,
 )
-from portal.stipends.labels import METHOD_LABELS, TAX_FORM_LABELS
+from portal.stipends.labels import METHOD_LABELS, TAX_FORM_LABELS, VOID_REASON_LABELS
 
 
 class PasswordAgainMixin:
@@ -47,6 +47,12 @@ class PaymentForm(PasswordAgainMixin, Form):
 
 
 class VoidForm(PasswordAgainMixin, Form):
+    reason_kind = Radio(
+        _l("What went wrong?"),
+        description=_l("The member is told this by email, in their language, with what "
+                       "happens next."),
+        choices=[(kind.value, label) for kind, label in VOID_REASON_LABELS.items()],
+        validators=[required(_l("Choose what went wrong."))])
     reason = TextAreaField(
         _l("Why is this payment voided?"),
         description=_l("For example: the check was lost, or the amount was typed wrong. "
@@ -59,3 +65,26 @@ class TaxFormForm(Form):
     tax_form_status = Select(
         _l("Tax form (W-9)"),
         choices=[(status.value, label) for status, label in TAX_FORM_LABELS.items()])
+
+
+class TaxDetailsForm(Form):
+    legal_name = StringField(
+        _l("Legal name"), description=_l("As it is written on their tax form (W-9)."),
+        validators=[Optional(), max_length(160), no_control_characters],
+        render_kw={"autocomplete": "off"})
+    address_line1 = StringField(
+        _l("Street address"), validators=[Optional(), max_length(200), no_control_characters],
+        render_kw={"autocomplete": "off"})
+    address_line2 = StringField(
+        _l("Apartment, suite or unit (optional)"),
+        validators=[Optional(), max_length(200), no_control_characters],
+        render_kw={"autocomplete": "off"})
+    city = StringField(_l("City"), validators=[Optional(), max_length(100),
+                                                no_control_characters],
+                       render_kw={"autocomplete": "off"})
+    state = StringField(_l("State"), validators=[Optional(), max_length(60),
+                                                  no_control_characters],
+                        render_kw={"autocomplete": "off"})
+    postal_code = StringField(_l("ZIP code"), validators=[Optional(), max_length(20),
+                                                          no_control_characters],
+                              render_kw={"autocomplete": "off"})

@@ -22,6 +22,16 @@ class PaymentMethod(enum.StrEnum):
     CASH = "cash"
 
 
+class VoidReason(enum.StrEnum):
+    """Why a payment was voided, in words the member is told in their own language."""
+
+    LOST = "lost"  # the check or card was lost or never arrived
+    WRONG_AMOUNT = "wrong_amount"
+    RECORDED_TWICE = "recorded_twice"
+    WRONG_DETAILS = "wrong_details"  # wrong date, method or person
+    OTHER = "other"
+
+
 class Payment(db.Model):
     __tablename__ = "payments"
     __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
@@ -42,6 +52,9 @@ class Payment(db.Model):
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str | None] = mapped_column(String(500))
+    # The kind of reason, so the member is told in their language; voids made before
+    # it was asked have none.
+    void_reason_kind: Mapped[VoidReason | None] = mapped_column(string_enum(VoidReason))
 
     enrollment: Mapped[Enrollment] = relationship()
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
@@ -60,7 +73,8 @@ class PaymentIsPermanent(RuntimeError):
 
 
 # Only the void fields may ever change after a payment is written.
-_VOID_FIELDS = frozenset({"voided_by_id", "voided_at", "void_reason", "voided_by"})
+_VOID_FIELDS = frozenset({"voided_by_id", "voided_at", "void_reason", "void_reason_kind",
+                          "voided_by"})
 
 
 @event.listens_for(Payment, "before_delete")
@@ -81,3 +95,25 @@ def _refuse_edit(mapper, connection, payment: Payment) -> None:
     earlier = state.attrs.voided_at.load_history()
     if earlier.deleted and earlier.deleted[0] is not None or payment.voided_at is None:
         raise PaymentIsPermanent("A void cannot be undone or changed.")
+
+
+class TaxDetails(db.Model):
+    """What a tax form (1099) needs about a person: their legal name and mailing address.
+
+    Kept apart from the profile because only finance staff may read or change it.
+    """
+
+    __tablename__ = "tax_details"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    legal_name: Mapped[str | None] = mapped_column(String(160))
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(60))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -32,10 +32,16 @@ from portal.db import db, paginate_rows, utcnow
 from portal.i18n import money
 from portal.programs.current import current_program, current_program_or_404
 from portal.programs.models import Enrollment, Program, TaxFormStatus
-from portal.stipends.forms import PaymentForm, TaxFormForm, VoidForm
-from portal.stipends.labels import METHOD_LABELS, TAX_FORM_LABELS
-from portal.stipends.models import Payment, PaymentMethod
+from portal.stipends.forms import PaymentForm, TaxDetailsForm, TaxFormForm, VoidForm
+from portal.stipends.labels import (
+    METHOD_LABELS,
+    STANDING_LABELS,
+    TAX_FORM_LABELS,
+    VOID_REASON_LABELS,
+)
+from portal.stipends.models import Payment, PaymentMethod, VoidReason
 from portal.stipends.services import (
+    TAX_DETAIL_FIELDS,
     OverviewFilter,
     OverviewSort,
     PaymentDetails,
@@ -43,14 +49,18 @@ from portal.stipends.services import (
     check_payment,
     finance_overview,
     ledger_rows,
+    near_threshold_cents,
     new_submission_key,
     payment_years,
     payments_query,
     program_totals,
     record_payment,
     reporting_threshold,
+    set_tax_details,
     set_tax_form_status,
     stipend_summary,
+    tax_check,
+    tax_details_of,
     tax_year_totals,
     void_payment,
 )
@@ -64,6 +74,8 @@ def _filter_labels() -> dict[str, str]:
         OverviewFilter.OWED: _("Payment due now"),
         OverviewFilter.PAID_IN_FULL: _("Paid in full"),
         OverviewFilter.TAX_FORM_MISSING: _("Tax form not received"),
+        OverviewFilter.NEAR_THRESHOLD: _("Near or over the tax reporting threshold"),
+        OverviewFilter.LEFT: _("Withdrawn or deactivated"),
     }
 
 
@@ -141,13 +153,16 @@ def overview():
     show = show if show in OverviewFilter.CHOICES else OverviewFilter.ALL
     sort = request.args.get("sort", OverviewSort.OWED)
     sort = sort if sort in OverviewSort.CHOICES else OverviewSort.OWED
-    page = paginate_rows(finance_overview(program, today, show=show, sort=sort),
+    threshold = reporting_threshold(today.year, current_app.config["TAX_REPORTING_THRESHOLDS"])
+    near = near_threshold_cents(threshold)
+    page = paginate_rows(finance_overview(program, today, show=show, sort=sort, near_cents=near),
                          page_number(), current_app.config["ENROLLMENTS_PER_PAGE"])
     return render_template(
         "stipends/overview.html", finance_program=program, page=page, show=show, sort=sort,
         filter_labels=_filter_labels(), sort_labels=_sort_labels(),
-        totals=program_totals(program, today), today=today,
-        programs=_program_choices(), tax_form_labels=TAX_FORM_LABELS)
+        totals=program_totals(program, today, near), today=today, threshold=threshold,
+        near_cents=near, programs=_program_choices(), tax_form_labels=TAX_FORM_LABELS,
+        standing_labels=STANDING_LABELS)
 
 
 @bp.route("/finance/members/<int:enrollment_id>")
@@ -159,7 +174,10 @@ def ledger(enrollment_id: int):
     return render_template("stipends/ledger.html", enrollment=enrollment,
                            summary=stipend_summary(enrollment, today),
                            payments=_payments_page(enrollment), method_labels=METHOD_LABELS,
-                           tax_form=tax_form, tax_form_labels=TAX_FORM_LABELS)
+                           tax_form=tax_form, tax_form_labels=TAX_FORM_LABELS,
+                           tax_details=tax_details_of(enrollment.user),
+                           standing_labels=STANDING_LABELS,
+                           void_reason_labels=VOID_REASON_LABELS)
 
 
 def _has_usable_key(form: PaymentForm) -> bool:
@@ -168,9 +186,16 @@ def _has_usable_key(form: PaymentForm) -> bool:
 
 
 def _payment_page(template: str, enrollment: Enrollment, form: PaymentForm, summary):
+    check = None
+    if template == "stipends/payment_confirm.html":
+        # What this payment means for the payee's tax reporting, said before it is recorded.
+        check = tax_check(enrollment, form.amount.data, form.paid_on.data,
+                          current_app.config["TAX_REPORTING_THRESHOLDS"])
     return render_template(
-        template, enrollment=enrollment, form=form, summary=summary,
-        method_labels=METHOD_LABELS, password_needed=not password_entered_recently(utcnow()))
+        template, enrollment=enrollment, form=form, summary=summary, tax_check=check,
+        method_labels=METHOD_LABELS, standing_labels=STANDING_LABELS,
+        tax_form_labels=TAX_FORM_LABELS,
+        password_needed=not password_entered_recently(utcnow()))
 
 
 @bp.route("/finance/members/<int:enrollment_id>/payments/new", methods=["GET", "POST"])
@@ -256,14 +281,21 @@ def void(payment_id: int):
                            _("Enter your password. It did not match, or it was empty."))
         else:
             try:
-                void_payment(current_user._get_current_object(), payment, form.reason.data, now)
+                void_payment(current_user._get_current_object(), payment, form.reason.data, now,
+                             kind=VoidReason(form.reason_kind.data))
             except PaymentRuleError as error:
                 db.session.rollback()
                 form.add_error(error.field, error.message)
             else:
                 db.session.commit()
-                flash(_("The payment is voided. It stays on the ledger, crossed out."),
-                      "success")
+                if payment.enrollment.user.email:
+                    flash(_("The payment is voided. It stays on the ledger, crossed out. "
+                            "%(name)s gets an email saying why.",
+                            name=payment.enrollment.user.name), "success")
+                else:
+                    flash(_("The payment is voided. It stays on the ledger, crossed out. "
+                            "%(name)s has no email address: tell them yourself.",
+                            name=payment.enrollment.user.name), "success")
                 return redirect(back)
     return render_template("stipends/void.html", payment=payment, form=form,
                            method_labels=METHOD_LABELS,
@@ -283,6 +315,24 @@ def tax_form(enrollment_id: int):
     else:
         flash(_("Choose one of the options."), "error")
     return redirect(url_for("stipends.ledger", enrollment_id=enrollment.id))
+
+
+@bp.route("/finance/members/<int:enrollment_id>/tax-details", methods=["GET", "POST"])
+@roles_required(Role.FINANCE)
+@keeps_own_csrf
+def tax_details(enrollment_id: int):
+    """The legal name and mailing address a tax form needs; finance staff only."""
+    enrollment = get_enrollment(enrollment_id)
+    saved = tax_details_of(enrollment.user)
+    form = TaxDetailsForm(obj=saved if request.method == "GET" else None)
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in TAX_DETAIL_FIELDS}
+        if set_tax_details(current_user._get_current_object(), enrollment.user, values,
+                           utcnow()):
+            db.session.commit()
+            flash(_("The legal name and mailing address are saved."), "success")
+        return redirect(url_for("stipends.ledger", enrollment_id=enrollment.id))
+    return render_template("stipends/tax_details.html", enrollment=enrollment, form=form)
 
 
 # --- Reports ---------------------------------------------------------------------------------
@@ -354,16 +404,20 @@ def _tax_year_table(program, year: int) -> tuple[list, Iterator[tuple]]:
         abort(404)
     threshold = reporting_threshold(year, current_app.config["TAX_REPORTING_THRESHOLDS"])
     header = [_("Member"), _("Email address"), _("Year"), _("Total paid"), _("Currency"),
-              _("Reaches the reporting threshold"), _("Tax form (W-9)")]
+              _("Reaches the reporting threshold"), _("Tax form (W-9)"), _("Legal name"),
+              _("Street address"), _("Apartment, suite or unit"), _("City"), _("State"),
+              _("ZIP code")]
     yes, no = _("Yes"), _("No")
     forms = {status.value: str(label) for status, label in TAX_FORM_LABELS.items()}
     query, currency = tax_year_totals(program, year), program.currency
 
     def rows():
         result = db.session.execute(query.execution_options(yield_per=ROWS_PER_FETCH))
-        for enrollment, user, total in result:
+        for enrollment, user, total, details in result:
             yield (user.name, user.email, year, decimal_amount(total), currency,
-                   yes if total >= threshold else no, forms[enrollment.tax_form_status.value])
+                   yes if total >= threshold else no, forms[enrollment.tax_form_status.value],
+                   *(getattr(details, name) if details else None
+                     for name in TAX_DETAIL_FIELDS))
 
     return header, rows()
 
