@@ -20,11 +20,12 @@ from portal.programs.models import (
     TaxFormStatus,
 )
 from portal.stipends.models import Payment, PaymentMethod
+from portal.texts.models import InboundText, TextConsent
 
 __all__ = [
     "AccountToken", "Attendance", "AuditEvent", "CalendarFeed", "Document", "DocumentVersion",
-    "Meeting", "MeetingReminder",
+    "InboundText", "Meeting", "MeetingReminder",
     "MeetingText", "Rsvp", "Enrollment", "EnrollmentStatus", "Installment",
     "OutboxMessage", "OutboxStatus", "Payment", "PaymentMethod", "Program", "Role", "RoleGrant",
-    "TaxFormStatus", "TokenPurpose", "TranslationRequest", "User",
+    "TaxFormStatus", "TextConsent", "TokenPurpose", "TranslationRequest", "User",
 ]

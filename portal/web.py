@@ -16,6 +16,7 @@ from portal.account.forms import interpretation_choices
 from portal.auth.models import Role
 from portal.i18n import LANGUAGE_BY_CODE, language_context, money
 from portal.programs.current import current_program
+from portal.texts.phones import for_people
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -156,6 +157,7 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.globals["current_path"] = current_path
     app.jinja_env.globals["money"] = money  # also in emails rendered outside a request
     app.jinja_env.filters["month_name"] = month_name
+    app.jinja_env.filters["phone"] = for_people
     app.jinja_env.globals["interpretation_name"] = interpretation_name
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["time"] = format_time

@@ -10,7 +10,9 @@ from portal.access import keeps_own_csrf, signed_in
 from portal.account.forms import ChangePasswordForm, ProfileForm
 from portal.account.services import update_profile
 from portal.auth.services import PasswordRejected, PersonRuleError, change_password
-from portal.db import db
+from portal.db import db, utcnow
+from portal.texts.models import ReachBy
+from portal.texts.services import consent_history, texts_on
 
 bp = Blueprint("account", __name__, url_prefix="/profile")
 
@@ -30,6 +32,10 @@ def profile():
     form = ProfileForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.interpretation_language.data = user.interpretation_language or ""
+        form.reach_by.data = user.reach_by.value
+    if not texts_on(current_app.config):
+        form.reach_by.choices = [choice for choice in form.reach_by.choices
+                                 if choice[0] in ("email", "neither")]
     if form.validate_on_submit():
         try:
             update_profile(
@@ -43,6 +49,8 @@ def profile():
                 childcare_children=form.childcare_children.data or 0,
                 transport_help=form.transport_help.data,
                 access_needs=form.access_needs.data,
+                reach_by=ReachBy(form.reach_by.data),
+                now=utcnow(),
             )
         except PersonRuleError as error:
             form.add_error(error.field, error.message)
@@ -50,7 +58,8 @@ def profile():
             db.session.commit()
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("account.profile"))
-    return render_template("account/profile.html", form=form)
+    return render_template("account/profile.html", form=form,
+                           consents=consent_history(user)[:5])
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -20,6 +20,8 @@ from portal.db import db
 from portal.outbox.services import external_url, queue_email
 from portal.programs.models import Enrollment, EnrollmentStatus, Program
 from portal.programs.services import enroll
+from portal.texts.models import ConsentSource, ReachBy
+from portal.texts.services import TextRuleError, choose_ways
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ def add_person(
     phone: str | None,
     preferred_language: str,
     roles: set[Role],
+    reach_by: ReachBy,
     now: datetime,
     invitation_lifetime,
 ) -> Invitation:
@@ -74,6 +77,7 @@ def add_person(
     )
     db.session.add(user)
     db.session.flush()
+    _choose_ways_for(actor, user, reach_by, now, new_number=False)
     if Role.MEMBER in roles:
         enroll(user, program)
     record_event(
@@ -106,17 +110,31 @@ def update_person(
     phone: str | None,
     preferred_language: str,
     roles: set[Role],
+    reach_by: ReachBy,
+    now: datetime,
 ) -> None:
-    """Change a person's details and roles; role changes are audited."""
+    """Change a person's details, roles and the ways they are reached; role
+    changes are audited, consent to texts goes into the ledger."""
     if user.id == actor.id and Role.ADMIN not in roles:
         raise PersonRuleError("roles", _l("You cannot remove your own admin role."))
     email, username = _checked_sign_in_names(user, email, username, roles)
     user.name = name.strip()
     user.email = email
     user.username = username
+    new_number = ((phone or "").strip() or None) != user.phone
     user.phone = (phone or "").strip() or None
     user.preferred_language = preferred_language
+    _choose_ways_for(actor, user, reach_by, now, new_number)
     set_roles(actor, user, program, roles)
+
+
+def _choose_ways_for(actor: User, user: User, reach_by: ReachBy, now: datetime,
+                     new_number: bool) -> None:
+    """Staff record the ways a person chose, from a form or a call."""
+    try:
+        choose_ways(user, reach_by, ConsentSource.PAPER, now, actor, new_number)
+    except TextRuleError as error:
+        raise PersonRuleError(error.field, error.message) from error
 
 
 def set_roles(actor: User, user: User, program: Program, roles: set[Role]) -> None:

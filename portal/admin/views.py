@@ -30,6 +30,8 @@ from portal.db import db, utcnow
 from portal.outbox.models import OutboxMessage
 from portal.programs.current import current_program_or_404
 from portal.programs.services import PlannedInstallment, ProgramRuleError, update_program_settings
+from portal.texts.models import ReachBy
+from portal.texts.services import consent_history
 from portal.web import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -104,6 +106,7 @@ def _person_details(form: PersonForm) -> dict:
         "phone": form.phone.data,
         "preferred_language": form.preferred_language.data,
         "roles": {Role(value) for value in form.roles.data},
+        "reach_by": ReachBy(form.reach_by.data),
     }
 
 
@@ -150,6 +153,7 @@ def person(user_id: int):
     form = PersonForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.roles.data = sorted(role.value for role in user.roles)
+        form.reach_by.data = user.reach_by.value
     if form.validate_on_submit():
         try:
             update_person(
@@ -157,6 +161,7 @@ def person(user_id: int):
                 user,
                 current_program_or_404(),
                 **_person_details(form),
+                now=utcnow(),
             )
         except PersonRuleError as error:
             db.session.rollback()
@@ -165,7 +170,8 @@ def person(user_id: int):
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.person", user_id=user.id))
-    return render_template("admin/person.html", form=form, person=user, action_form=ButtonForm())
+    return render_template("admin/person.html", form=form, person=user, action_form=ButtonForm(),
+                           consents=consent_history(user))
 
 
 @bp.route("/people/<int:user_id>/invitation", methods=["POST"])

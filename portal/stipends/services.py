@@ -20,7 +20,7 @@ from portal.auth.models import User
 from portal.db import db
 from portal.i18n import money
 from portal.meetings.models import Attendance, AttendanceStatus, Meeting
-from portal.outbox.services import external_url, queue_email
+from portal.outbox.services import external_url, notify
 from portal.programs.models import Enrollment, Installment, Program, TaxFormStatus
 from portal.rules import RuleError
 from portal.stipends.labels import METHOD_LABELS
@@ -197,9 +197,9 @@ def record_payment(
     member = enrollment.user
     if member.notify_payments:
         summary = stipend_summary(enrollment, today)
-        queue_email(member, "payment_recorded", payment=payment, summary=summary,
-                    currency=enrollment.program.currency, method_labels=METHOD_LABELS,
-                    link=external_url("stipends.my_stipend"))
+        notify(member, "payment_recorded", payment=payment, summary=summary,
+               currency=enrollment.program.currency, method_labels=METHOD_LABELS,
+               link=external_url("stipends.my_stipend"))
     return payment, True
 
 
