@@ -14,6 +14,7 @@ from portal.forms import (
     required,
 )
 from portal.i18n import LANGUAGES
+from portal.texts.models import ReachBy
 
 
 def language_choices():
@@ -27,6 +28,11 @@ def reach_choices():
         ("both", _l("By email and text message")),
         ("neither", _l("Neither: please call me")),
     ]
+
+
+def chosen_ways(field, current):
+    """The ways chosen on a form, or `current` when the form left the question out."""
+    return ReachBy(field.data) if field.raw_data and field.raw_data[0] else current
 
 
 def interpretation_choices():
@@ -64,6 +70,7 @@ class ProfileForm(Form):
         _l("How should we reach you?"),
         choices=reach_choices,
         default="email",
+        validators=[Optional()],  # left out by an older page: the choice stays as it was
         description=_l("Texts are short and free to receive on most plans; standard "
                        "message rates may apply. You can reply STOP at any time."),
     )

@@ -7,11 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from portal.access import keeps_own_csrf, signed_in
-from portal.account.forms import ChangePasswordForm, ProfileForm
+from portal.account.forms import ChangePasswordForm, ProfileForm, chosen_ways
 from portal.account.services import update_profile
 from portal.auth.services import PasswordRejected, PersonRuleError, change_password
 from portal.db import db, utcnow
-from portal.texts.models import ReachBy
 from portal.texts.services import consent_history, texts_on
 
 bp = Blueprint("account", __name__, url_prefix="/profile")
@@ -49,7 +48,7 @@ def profile():
                 childcare_children=form.childcare_children.data or 0,
                 transport_help=form.transport_help.data,
                 access_needs=form.access_needs.data,
-                reach_by=ReachBy(form.reach_by.data),
+                reach_by=chosen_ways(form.reach_by, user.reach_by),
                 now=utcnow(),
             )
         except PersonRuleError as error:

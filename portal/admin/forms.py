@@ -76,6 +76,7 @@ class PersonForm(Form):
         _l("How the person wants to be reached"),
         choices=reach_choices,
         default="email",
+        validators=[Optional()],  # left out by an older page: the choice stays as it was
         description=_l("Choose texts only when the person agreed to them (on paper or on "
                        "the phone): their agreement is recorded with your name."),
     )

@@ -57,7 +57,7 @@ def add_person(
     phone: str | None,
     preferred_language: str,
     roles: set[Role],
-    reach_by: ReachBy,
+    reach_by: ReachBy | None,
     now: datetime,
     invitation_lifetime,
 ) -> Invitation:
@@ -110,7 +110,7 @@ def update_person(
     phone: str | None,
     preferred_language: str,
     roles: set[Role],
-    reach_by: ReachBy,
+    reach_by: ReachBy | None,
     now: datetime,
 ) -> None:
     """Change a person's details, roles and the ways they are reached; role
@@ -128,9 +128,11 @@ def update_person(
     set_roles(actor, user, program, roles)
 
 
-def _choose_ways_for(actor: User, user: User, reach_by: ReachBy, now: datetime,
+def _choose_ways_for(actor: User, user: User, reach_by: ReachBy | None, now: datetime,
                      new_number: bool) -> None:
-    """Staff record the ways a person chose, from a form or a call."""
+    """Staff record the ways a person chose, from a form or a call (None: as before)."""
+    if reach_by is None:
+        return
     try:
         choose_ways(user, reach_by, ConsentSource.PAPER, now, actor, new_number)
     except TextRuleError as error:

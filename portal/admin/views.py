@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.access import keeps_own_csrf, roles_required
+from portal.account.forms import chosen_ways
 from portal.admin.forms import (
     ROLE_LABELS,
     TIMEZONES,
@@ -30,7 +31,6 @@ from portal.db import db, utcnow
 from portal.outbox.models import OutboxMessage
 from portal.programs.current import current_program_or_404
 from portal.programs.services import PlannedInstallment, ProgramRuleError, update_program_settings
-from portal.texts.models import ReachBy
 from portal.texts.services import consent_history
 from portal.web import page_number
 
@@ -106,7 +106,7 @@ def _person_details(form: PersonForm) -> dict:
         "phone": form.phone.data,
         "preferred_language": form.preferred_language.data,
         "roles": {Role(value) for value in form.roles.data},
-        "reach_by": ReachBy(form.reach_by.data),
+        "reach_by": chosen_ways(form.reach_by, None),
     }
 
 

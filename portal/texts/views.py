@@ -44,7 +44,8 @@ def _twiml(reply: str | None) -> Response:
 def inbound():
     if not _signed_by_provider():
         abort(403)
-    sender, body, sid = (request.form.get(name, "") for name in ("From", "Body", "MessageSid"))
+    sender, body = request.form.get("From", ""), request.form.get("Body", "")
+    sid = request.form.get("MessageSid", "")
     if not sender or not sid:
         abort(400)
     reply = handle_inbound(sender, body, sid, utcnow())
