@@ -194,7 +194,7 @@ def test_everything_the_portal_tells_members_has_a_short_text(app, program, peop
     from flask import render_template
     from flask_babel import force_locale
 
-    person = texter(program)
+    person = texter(program, language="en")
     meeting = make_meeting(program, people["facilitator"], title="Design session")
     with force_locale("en"):
         for template in ("meeting_reminder", "meeting_changed", "meeting_cancelled",
@@ -247,6 +247,15 @@ def test_a_text_queued_at_night_waits_but_a_late_cancellation_does_not(
 
 # Segments ---------------------------------------------------------------------
 
+def test_typographic_characters_do_not_make_a_text_ucs2():
+    from portal.texts.segments import plain_for_texts
+
+    babel_time = "6:00\u202fPM\u20138:00\u202fPM, it\u2019s"
+    assert count_segments(babel_time).encoding == "UCS-2"
+    assert plain_for_texts(babel_time) == "6:00 PM-8:00 PM, it's"
+    assert count_segments(plain_for_texts(babel_time)).encoding == "GSM-7"
+
+
 def test_segments_count_gsm_and_ucs2_as_phones_do():
     assert count_segments("a" * 160) == count_segments("a" * 160)
     assert (count_segments("a" * 160).encoding, count_segments("a" * 160).count) == ("GSM-7", 1)
@@ -257,6 +266,41 @@ def test_segments_count_gsm_and_ucs2_as_phones_do():
     assert count_segments("ó" * 70).count == 1 and count_segments("ó" * 71).count == 2
     assert count_segments("会" * 134).count == 2 and count_segments("会" * 135).count == 3
     assert count_segments("😀" * 35).count == 1  # two UTF-16 units each
+
+
+# A reminder of a hybrid meeting on Wednesday 16 December 2026, 6–8 pm at "Boston
+# City Hall, Room 806", with a 38-character link: (encoding, units, segments) in each
+# language. Latin scripts with letters outside GSM 03.38 (á, í, ư, ê, è…) and every
+# non-Latin script go as UCS-2, where 70 units fit one segment and 67 each part.
+REMINDER_SEGMENTS = {
+    "en": ("GSM-7", 184, 2), "es": ("UCS-2", 197, 3), "ht": ("GSM-7", 182, 2),
+    "zh_Hant": ("UCS-2", 144, 3), "zh_Hans": ("UCS-2", 141, 3), "vi": ("UCS-2", 191, 3),
+    "ru": ("UCS-2", 183, 3), "kea": ("GSM-7", 195, 2), "ar": ("UCS-2", 184, 3),
+    "pt_BR": ("UCS-2", 194, 3), "fr": ("GSM-7", 177, 2),
+}
+
+
+def test_a_reminder_costs_few_segments_in_every_language(app, program, people, texting):
+    from portal.i18n import LANGUAGES
+    from portal.meetings.services import local_instant
+
+    facilitator = people["facilitator"]
+    meeting = make_meeting(program, facilitator, title="Design session 3")
+    meeting.starts_at = local_instant(datetime(2026, 12, 16).date(),
+                                      datetime(2026, 12, 16, 18).time(), NEW_YORK)
+    meeting.ends_at = meeting.starts_at + timedelta(hours=2)
+    meeting.venue, meeting.room = "Boston City Hall", "Room 806"
+    found = {}
+    for language in LANGUAGES:
+        person = texter(program, language=language.code, name=f"Reader {language.code}",
+                        email=f"reader.{language.code.lower()}@example.org",
+                        phone=f"617-555-01{len(found):02d}")
+        (text,) = notify(person, "meeting_reminder", meeting=meeting,
+                         link="https://portal.example.org/meetings/12")
+        segments = count_segments(text.body)
+        found[language.code] = (segments.encoding, segments.units, segments.count)
+        assert text.segments == segments.count
+    assert found == REMINDER_SEGMENTS
 
 
 # Replies that answer -------------------------------------------------------------

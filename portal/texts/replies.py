@@ -28,6 +28,7 @@ from portal.outbox.models import Channel, OutboxMessage
 from portal.programs.services import program_and_membership
 from portal.texts.models import ConsentSource, InboundText
 from portal.texts.phones import NotAPhoneNumber, to_e164
+from portal.texts.segments import plain_for_texts
 from portal.texts.services import record_consent
 
 # The carriers' words, then each language's own, written as people type them
@@ -124,7 +125,7 @@ def _say(person: User | None, template: str, **context) -> str:
     with force_locale(language):
         text = render_template(f"text/{template}.txt", recipient=person, program=program,
                                staff_contact=current_app.config["STAFF_CONTACT"], **context)
-    return " ".join(text.split())
+    return plain_for_texts(text)
 
 
 def _answer(person: User, number: int, now: datetime) -> tuple[str, str]:

@@ -19,6 +19,23 @@ GSM_BASIC = set(
 GSM_EXTENDED = set("^{}\\[~]|€\f")
 
 
+# Typographic characters Babel and translators use that have a plain GSM twin:
+# one en dash or narrow space would make a whole English text UCS-2 and double
+# its cost.
+PLAIN_TWINS = str.maketrans({
+    "\u2013": "-", "\u2014": "-", "\u2011": "-", "\u2010": "-",
+    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ",
+    "\u2026": "...",
+})
+
+
+def plain_for_texts(text: str) -> str:
+    """The text with typographic characters replaced by their plain twins, and
+    its white space folded."""
+    return " ".join(text.translate(PLAIN_TWINS).split())
+
+
 @dataclass(frozen=True)
 class Segments:
     encoding: str  # "GSM-7" or "UCS-2"

@@ -17,7 +17,7 @@ from portal.outbox.models import Channel, OutboxMessage
 from portal.rules import RuleError
 from portal.texts.models import ConsentSource, ReachBy, TextConsent
 from portal.texts.phones import takes_texts
-from portal.texts.segments import count_segments
+from portal.texts.segments import count_segments, plain_for_texts
 
 
 class TextRuleError(RuleError):
@@ -115,7 +115,7 @@ def queue_text(recipient: User, template: str, *, now: datetime | None = None,
             body = render_template(f"text/{template}.txt", recipient=recipient, **context)
         except TemplateNotFound:
             return None
-    body = " ".join(body.split())
+    body = plain_for_texts(body)
     now = now or utcnow()
     zone = timezone or current_app.config["DEFAULT_TIMEZONE"]
     due = now if urgent else after_quiet_hours(now, zone, quiet_hours())
