@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home_bp
     from portal.meetings.views import bp as meetings_bp
     from portal.stipends.views import bp as stipends_bp
+    from portal.texts.views import bp as texts_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
@@ -112,3 +113,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(stipends_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(texts_bp)

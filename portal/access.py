@@ -43,6 +43,13 @@ def keeps_own_csrf(view):
     return view
 
 
+def checks_own_signature(view):
+    """Marks a provider's webhook: it carries the provider's signature instead
+    of a CSRF token, and the view checks that signature itself."""
+    view.checks_own_csrf = True
+    return view
+
+
 def access_of(view) -> object:
     return getattr(view, "access", None)
 

@@ -73,6 +73,25 @@ def register_commands(app: Flask) -> None:
         sent, failed = send_queued_messages()
         click.echo(f"sent {sent}, failed {failed} (will be retried)")
 
+    @app.cli.group()
+    def texts():
+        """Text messages."""
+
+    @texts.command("receive")
+    @click.option("--from", "from_number", required=True, help="The sender's phone number.")
+    @click.argument("body")
+    def texts_receive(from_number: str, body: str):
+        """Act on a text as if it had come in from FROM (for the demo, or for
+        staff entering a reply a member read out on the phone); print the reply."""
+        import secrets
+
+        from portal.db import utcnow
+        from portal.texts.replies import handle_inbound
+
+        reply = handle_inbound(from_number, body, f"local-{secrets.token_hex(8)}", utcnow())
+        db.session.commit()
+        click.echo(reply)
+
     from portal.backup import backup_commands
 
     app.cli.add_command(backup_commands)

@@ -43,6 +43,20 @@ def load_config(instance_path: str) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Design Group Portal <portal@localhost>"),
+        # Texts: "twilio", "console" to print them, or "off".
+        "SMS_BACKEND": os.environ.get(
+            "SMS_BACKEND",
+            "console" if development else ("twilio" if os.environ.get("TWILIO_ACCOUNT_SID")
+                                           else "off"),
+        ),
+        "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID"),
+        "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN"),
+        "TWILIO_FROM_NUMBER": os.environ.get("TWILIO_FROM_NUMBER"),
+        "TWILIO_API_BASE": os.environ.get("TWILIO_API_BASE"),
+        # Local time (program's zone) when no texts are sent, as "HH:MM-HH:MM".
+        # How to reach the staff, said in the reply to HELP (a phone number, say).
+        "STAFF_CONTACT": os.environ.get("PORTAL_STAFF_CONTACT", ""),
+        "TEXT_QUIET_HOURS": os.environ.get("TEXT_QUIET_HOURS", "21:00-08:00"),
         "OUTBOX_MAX_BACKOFF_MINUTES": int(os.environ.get("OUTBOX_MAX_BACKOFF_MINUTES", "60")),
         # Sign-in throttling; Redis through e.g. redis://127.0.0.1:6379/0.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
@@ -121,6 +135,13 @@ def normalise_database_url(url: str) -> str:
 
 
 def check_config(config) -> None:
+    if config.get("SMS_BACKEND") == "twilio":
+        missing = [name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+                                     "TWILIO_FROM_NUMBER") if not config.get(name)]
+        if missing:
+            raise ConfigError(f"SMS_BACKEND is twilio but {', '.join(missing)} is not set.")
+    if config.get("SMS_BACKEND") not in {"twilio", "console", "off"}:
+        raise ConfigError("SMS_BACKEND must be twilio, console or off.")
     if not config.get("SECRET_KEY"):
         if config.get("ENV_NAME") in {"development", "testing"} or config.get("TESTING"):
             config["SECRET_KEY"] = "development-only-not-secret"  # noqa: S105

@@ -36,6 +36,9 @@ from portal.stipends.services import (
     record_payment,
     void_payment,
 )
+from portal.texts.models import ConsentSource, ReachBy
+from portal.texts.phones import to_e164
+from portal.texts.services import choose_ways
 
 DEMO_PASSWORD = "community-design-demo"  # noqa: S105 - printed for the demo on purpose
 PROGRAM_NAME = "Community-Led Design Group: Mental-Health Crisis Response"
@@ -53,6 +56,7 @@ class DemoPerson:
     children: int = 0
     transport: bool = False
     access_needs: str | None = None
+    reach_by: ReachBy = ReachBy.EMAIL
 
 
 DEMO_PEOPLE = (
@@ -61,22 +65,23 @@ DEMO_PEOPLE = (
     DemoPerson("Luis Ortega", "luis.ortega@demo.example.org", "es", (Role.FACILITATOR,)),
     DemoPerson("Priya Raman", "finance@demo.example.org", "en", (Role.FINANCE,)),
     DemoPerson("Rosa Delgado", "rosa.delgado@demo.example.org", "es", (Role.MEMBER,),
-               phone="617-555-0141", interpretation="es", children=2),
+               phone="617-555-0141", interpretation="es", children=2, reach_by=ReachBy.BOTH),
     DemoPerson("Widline Joseph", "widline.joseph@demo.example.org", "ht", (Role.MEMBER,),
-               interpretation="ht", transport=True),
+               phone="617-555-0152", interpretation="ht", transport=True, reach_by=ReachBy.TEXT),
     DemoPerson("陳美玲 (Mei-Ling Chen)", "meiling.chen@demo.example.org", "zh_Hant",
-               (Role.MEMBER,), interpretation="zh_Hant"),
+               (Role.MEMBER,), phone="617-555-0163", interpretation="zh_Hant"),
     DemoPerson("Nguyễn Thị Lan", "lan.nguyen@demo.example.org", "vi", (Role.MEMBER,),
-               interpretation="vi", children=1),
+               phone="617-555-0124", interpretation="vi", children=1, reach_by=ReachBy.BOTH),
     DemoPerson("Amina Haddad", "amina.haddad@demo.example.org", "ar", (Role.MEMBER,),
-               interpretation="ar", access_needs="Step-free entrance, please."),
+               phone="617-555-0135", interpretation="ar",
+               access_needs="Step-free entrance, please.", reach_by=ReachBy.BOTH),
     DemoPerson("Djenaba Monteiro", None, "kea", (Role.MEMBER,), username="djenaba",
-               phone="617-555-0178", interpretation="kea", transport=True),
+               phone="617-555-0178", interpretation="kea", transport=True, reach_by=ReachBy.TEXT),
     DemoPerson("Thiago Souza", "thiago.souza@demo.example.org", "pt_BR", (Role.MEMBER,)),
     DemoPerson("Marcus Bell", "marcus.bell@demo.example.org", "en", (Role.MEMBER,),
                children=3, transport=True),
     DemoPerson("Olga Petrova", "olga.petrova@demo.example.org", "ru", (Role.MEMBER,),
-               interpretation="ru"),
+               phone="617-555-0187", interpretation="ru", reach_by=ReachBy.NEITHER),
     DemoPerson("Fatou Diallo", "fatou.diallo@demo.example.org", "fr", (Role.MEMBER,)),
 )
 
@@ -305,7 +310,7 @@ def _ensure_person(program: Program, person: DemoPerson) -> User:
         name=person.name,
         email=person.email,
         username=person.username,
-        phone=person.phone,
+        phone=to_e164(person.phone) if person.phone else None,
         preferred_language=person.language,
         interpretation_language=person.interpretation,
         childcare_children=person.children,
@@ -316,6 +321,8 @@ def _ensure_person(program: Program, person: DemoPerson) -> User:
     user.set_password(DEMO_PASSWORD)
     db.session.add(user)
     db.session.flush()
+    # As the members said on their applications.
+    choose_ways(user, person.reach_by, ConsentSource.APPLICATION, utcnow())
     if Role.MEMBER in person.roles:
         enroll(user, program)
     return user
@@ -356,6 +363,7 @@ def _network_address() -> str:
 def main() -> None:
     """Create the database, load the demo and serve the portal on this machine."""
     os.environ.setdefault("PORTAL_ENV", "development")
+    os.environ.setdefault("PORTAL_STAFF_CONTACT", "617-555-0100")
     from flask_migrate import upgrade
 
     from portal import create_app
@@ -375,5 +383,8 @@ def main() -> None:
     print(sign_in_table())
     if app.config["MAIL_BACKEND"] == "console":
         print("\nEmails are printed here instead of being sent.", flush=True)
+    if app.config["SMS_BACKEND"] == "console":
+        print("Texts are printed here too. To answer a text reminder as a member would:\n"
+              "  flask --app wsgi texts receive --from 617-555-0178 1", flush=True)
     print("Stop with Ctrl+C.\n", flush=True)
     app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -187,3 +187,25 @@ class OneTimeKeyMixin:
         usable = 16 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum()
         if not usable:
             self.submission_key.data = secrets.token_urlsafe(24)
+class PhoneField(StringField):
+    """A phone number as people type it ("617-555-0141"), held in E.164
+    ("+16175550141") in `data` once valid, and shown again the way people read it."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        from portal.texts.phones import for_people
+
+        return for_people(self.data) if self.data else ""
+
+    def pre_validate(self, form):
+        from portal.texts.phones import NotAPhoneNumber, to_e164
+
+        if not self.data:
+            self.data = None
+            return
+        try:
+            self.data = to_e164(self.data)
+        except NotAPhoneNumber as error:
+            raise ValidationError(_l(
+                "Enter a phone number with its area code, like 617-555-0141.")) from error

@@ -28,11 +28,13 @@ from portal.programs.models import (
     TaxFormStatus,
 )
 from portal.stipends.models import Payment, PaymentMethod
+from portal.texts.models import InboundText, TextConsent
 
 __all__ = [
     "AccountToken", "Attendance", "AuditEvent", "CalendarFeed", "Document", "DocumentVersion",
-    "Meeting", "MeetingReminder", "MeetingTranslationRequest",
+    "InboundText", "Meeting", "MeetingReminder", "MeetingTranslationRequest",
     "MeetingText", "Rsvp", "Enrollment", "EnrollmentStatus", "Installment",
     "OutboxMessage", "OutboxStatus", "Payment", "PaymentMethod", "Program", "Role", "RoleGrant",
-    "RoleGrantRequest", "TaxFormStatus", "TokenPurpose", "TranslationRequest", "User",
+    "RoleGrantRequest", "TaxFormStatus", "TextConsent", "TokenPurpose", "TranslationRequest",
+    "User",
 ]

@@ -163,6 +163,9 @@ PATHS = {
     "stipends.tax_year_xlsx": "/finance/tax-year/{year}.xlsx",
     "stipends.void": "/finance/payments/{payment_id}/void",
     "admin.audit_log_csv": "/admin/audit.csv",
+    "texts.inbound": "/sms/inbound",
+    "texts.delivery_status": "/sms/status",
+    "texts.meeting_call_list": "/meetings/{meeting_id}/call-list",
 }
 
 # Who may use each route. A POST sent with no fields gets the form back with its
@@ -255,6 +258,11 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "stipends.tax_year_csv": {"GET": Rule(FINANCE_ONLY)},
     "stipends.tax_year_xlsx": {"GET": Rule(FINANCE_ONLY)},
     "stipends.void": {"GET": Rule(FINANCE_ONLY), "POST": Rule(FINANCE_ONLY)},
+    # Only the provider, with its signature, may post texts and delivery reports:
+    # anyone else, signed in or not, is refused (tests/test_texts.py signs them).
+    "texts.inbound": {"POST": Rule(EVERYONE, 403)},
+    "texts.delivery_status": {"POST": Rule(EVERYONE, 403)},
+    "texts.meeting_call_list": {"GET": Rule(STAFF)},
 }
 
 # What an allowed GET sends back, where it is not an HTML page.

@@ -177,6 +177,8 @@ class Route:
     # A 200 answer that is not the form with errors: its heading, and whether it saves.
     answer_pages: tuple[str, ...] = ()
     answer_saves: bool = False
+    # Only the provider's signature makes it valid: here every answer is a 403.
+    provider_signed: bool = False
 
 
 # Two days back: "today" in the program's time zone may still be yesterday here.
@@ -189,7 +191,7 @@ MEETING = {"language": "en", "title": "Walk of the site", "description": "Bring 
 SERIES = {**{k: v for k, v in MEETING.items() if k != "day"}, "first_day": "2026-12-02",
           "last_day": "2027-01-27", "every_weeks": "2", "skip": "2026-12-30"}
 PERSON = {"name": "Tess Target", "preferred_language": "en", "email": "",
-          "username": "tess", "phone": "555-0100", "roles": "member"}
+          "username": "tess", "phone": "617-555-0100", "roles": "member"}
 PROGRAM = {"name": "Community-Led Design Group", "season_start": "2026-12-01",
            "season_end": "2027-05-31", "timezone": "America/New_York", "stipend": "1,200.00",
            "language": "en",
@@ -213,7 +215,7 @@ POST_ROUTES: dict[str, Route] = {
                                   answer_pages=("Check your email",), answer_saves=True),
     "account.profile": Route("member", ProfileForm, {
         "name": "Mo Member", "preferred_language": "en", "email": "{member_email}",
-        "phone": "555-0199", "notify_payments": "y", "interpretation_language": "es",
+        "phone": "617-555-0199", "notify_payments": "y", "interpretation_language": "es",
         "childcare_children": "2", "access_needs": "Large print"}),
     "account.password": Route("member", ChangePasswordForm,
                               {"current_password": PASSWORD, **NEW_PASSWORD}),
@@ -288,6 +290,14 @@ POST_ROUTES: dict[str, Route] = {
         "language": "es", "title": "Orden del día", "body": "1. Bienvenida"},
         ids={"document_id": "document"}),
     "documents.publish": Route("facilitator", ButtonForm, ids={"document_id": "fresh:draft"}),
+    # Webhooks: without the provider's signature every answer is a 403 that changes
+    # nothing (signed ones are tested in tests/test_texts.py).
+    "texts.inbound": Route(None, None, {"From": "+16175550199", "Body": "STOP",
+                                        "MessageSid": "SM1"},
+                           extra=("From", "Body", "MessageSid"), provider_signed=True),
+    "texts.delivery_status": Route(None, None, {"MessageSid": "SM1", "MessageStatus": "failed"},
+                                   extra=("MessageSid", "MessageStatus"),
+                                   provider_signed=True),
 }
 
 
@@ -332,8 +342,9 @@ def _view_modules():
     from portal.home import views as home
     from portal.meetings import views as meetings
     from portal.stipends import views as stipends
+    from portal.texts import views as texts
 
-    return (account, admin, auth, documents, home, meetings, stipends)
+    return (account, admin, auth, documents, home, meetings, stipends, texts)
 
 
 # --- What each field is, and what hostile things to send it --------------------------------
@@ -677,6 +688,9 @@ def test_the_valid_answer_is_accepted(app, ctx, world, endpoint):
              for name, value in route.valid.items()]
     response = client.post(path, data=encode(pairs), content_type=FORM_BODY)
     page = response.get_data(as_text=True)
+    if route.provider_signed:
+        assert response.status_code == 403
+        return
     assert response.status_code == 302 or (
         response.status_code == 200 and route.answer_pages
         and heading(page).startswith(route.answer_pages)), (

@@ -5,6 +5,8 @@ from wtforms.validators import Email, Optional
 from portal.auth.forms import NewPasswordForm
 from portal.forms import (
     Form,
+    PhoneField,
+    Radio,
     Select,
     WholeNumberField,
     max_length,
@@ -13,10 +15,25 @@ from portal.forms import (
     required,
 )
 from portal.i18n import LANGUAGES
+from portal.texts.models import ReachBy
 
 
 def language_choices():
     return [(language.code, language.native_name) for language in LANGUAGES]
+
+
+def reach_choices():
+    return [
+        ("email", _l("By email")),
+        ("text", _l("By text message")),
+        ("both", _l("By email and text message")),
+        ("neither", _l("Neither: please call me")),
+    ]
+
+
+def chosen_ways(field, current):
+    """The ways chosen on a form, or `current` when the form left the question out."""
+    return ReachBy(field.data) if field.raw_data and field.raw_data[0] else current
 
 
 def interpretation_choices():
@@ -44,10 +61,20 @@ class ProfileForm(Form):
         ],
         render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"},
     )
-    phone = StringField(
+    phone = PhoneField(
         _l("Phone number (optional)"),
+        description=_l("A mobile number can get texts. Staff call this number when "
+                       "no email or text reaches you."),
         validators=[Optional(), max_length(40), no_control_characters],
         render_kw={"autocomplete": "tel", "type": "tel"},
+    )
+    reach_by = Radio(
+        _l("How should we reach you?"),
+        choices=reach_choices,
+        default="email",
+        validators=[Optional()],  # left out by an older page: the choice stays as it was
+        description=_l("Texts are short and free to receive on most plans; standard "
+                       "message rates may apply. You can reply STOP at any time."),
     )
     notify_meeting_changes = BooleanField(_l("When a meeting changes or is cancelled"))
     notify_reminders = BooleanField(_l("A reminder the day before a meeting"))

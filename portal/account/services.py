@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -17,6 +17,8 @@ from portal.auth.services import (
 )
 from portal.i18n import LANGUAGE_BY_CODE
 from portal.outbox.services import external_url, queue_email
+from portal.texts.models import ConsentSource, ReachBy
+from portal.texts.services import TextRuleError, choose_ways
 
 
 def keep_language_choice(user: User, code: str) -> None:
@@ -25,6 +27,7 @@ def keep_language_choice(user: User, code: str) -> None:
     if code not in LANGUAGE_BY_CODE:
         raise PersonRuleError("preferred_language", _l("Choose one of the options."))
     user.preferred_language = code
+
 
 # The emails a person may turn off, as User columns and profile form fields.
 NOTIFICATION_FIELDS = (
@@ -48,8 +51,11 @@ def update_profile(
     childcare_children: int,
     transport_help: bool,
     access_needs: str | None,
+    reach_by: ReachBy,
+    now: datetime,
 ) -> str | None:
-    """Save a person's own details, preferences and default needs.
+    """Save a person's own details, preferences and default needs, and how they
+    want to be reached (consent to texts goes into the ledger).
 
     A new email address is not saved here: it is returned, for a link to be sent to
     it (see `ask_to_confirm_email`), and changes when that link is opened. Whether
@@ -68,7 +74,12 @@ def update_profile(
         new_email = email
     user.name = name
     user.preferred_language = preferred_language
+    new_number = (phone or None) != user.phone
     user.phone = phone or None
+    try:
+        choose_ways(user, reach_by, ConsentSource.PROFILE, now, new_number=new_number)
+    except TextRuleError as error:
+        raise PersonRuleError(error.field, error.message) from error
     for key in NOTIFICATION_FIELDS:
         setattr(user, key, bool(notifications.get(key)))
     user.interpretation_language = interpretation_language or None

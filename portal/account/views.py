@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from portal.access import keeps_own_csrf, signed_in
-from portal.account.forms import ChangePasswordForm, ProfileForm
+from portal.account.forms import ChangePasswordForm, ProfileForm, chosen_ways
 from portal.account.services import NOTIFICATION_FIELDS, ask_to_confirm_email, update_profile
 from portal.account.services import confirm_email as confirm_email_change
 from portal.auth.recent import too_many_wrong_passwords
@@ -28,6 +28,7 @@ from portal.auth.services import (
 )
 from portal.auth.views import sign_out_after_wrong_passwords
 from portal.db import db, utcnow
+from portal.texts.services import consent_history, texts_on
 from portal.unsent import take_unsent_form
 
 bp = Blueprint("account", __name__, url_prefix="/profile")
@@ -47,6 +48,10 @@ def profile():
         form = ProfileForm(obj=user if request.method == "GET" else None)
     if request.method == "GET" and not restored:
         form.interpretation_language.data = user.interpretation_language or ""
+        form.reach_by.data = user.reach_by.value
+    if not texts_on(current_app.config):
+        form.reach_by.choices = [choice for choice in form.reach_by.choices
+                                 if choice[0] in ("email", "neither")]
     if form.validate_on_submit():
         try:
             new_email = update_profile(
@@ -60,6 +65,8 @@ def profile():
                 childcare_children=form.childcare_children.data or 0,
                 transport_help=form.transport_help.data,
                 access_needs=form.access_needs.data,
+                reach_by=chosen_ways(form.reach_by, user.reach_by),
+                now=utcnow(),
             )
         except PersonRuleError as error:
             form.add_error(error.field, error.message)
@@ -76,7 +83,8 @@ def profile():
                 flash(_("We sent a link to %(email)s. Your email address changes when you "
                         "open it.", email=new_email), "info")
             return redirect(url_for("account.profile"))
-    return render_template("account/profile.html", form=form)
+    return render_template("account/profile.html", form=form,
+                           consents=consent_history(user)[:5])
 
 
 @bp.route("/email/<token>")

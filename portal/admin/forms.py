@@ -4,13 +4,14 @@ from wtforms import Form as PlainForm
 from wtforms.validators import Email, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.account.forms import language_choices
+from portal.account.forms import language_choices, reach_choices
 from portal.auth.models import Role
 from portal.forms import (
     DayField,
     Form,
     MoneyField,
     MultipleChoice,
+    PhoneField,
     Radio,
     Select,
     max_length,
@@ -67,10 +68,18 @@ class PersonForm(Form):
         validators=[Optional(), max_length(64), no_control_characters],
         render_kw={"spellcheck": "false", "autocapitalize": "none"},
     )
-    phone = StringField(
+    phone = PhoneField(
         _l("Phone number"),
         validators=[Optional(), max_length(40), no_control_characters],
         render_kw={"type": "tel"},
+    )
+    reach_by = Radio(
+        _l("How the person wants to be reached"),
+        choices=reach_choices,
+        default="email",
+        validators=[Optional()],  # left out by an older page: the choice stays as it was
+        description=_l("Choose texts only when the person agreed to them (on paper or on "
+                       "the phone): their agreement is recorded with your name."),
     )
     roles = CheckboxesField(
         _l("Roles"),

@@ -31,6 +31,8 @@ from portal.db import db
 from portal.outbox.services import external_url, queue_email
 from portal.programs.models import Enrollment, EnrollmentStatus, Program
 from portal.programs.services import enroll
+from portal.texts.models import ConsentSource, ReachBy
+from portal.texts.services import TextRuleError, choose_ways
 
 # Roles a second person must confirm before they are given: money never moves on the
 # word of one admin alone.
@@ -94,6 +96,7 @@ def add_person(
     phone: str | None,
     preferred_language: str,
     roles: set[Role],
+    reach_by: ReachBy | None,
     now: datetime,
     invitation_lifetime,
 ) -> Invitation:
@@ -115,6 +118,7 @@ def add_person(
     )
     db.session.add(user)
     db.session.flush()
+    _choose_ways_for(actor, user, reach_by, now, new_number=False)
     if Role.MEMBER in given:
         enroll(user, program)
     record_event(
@@ -183,9 +187,11 @@ def update_person(
     preferred_language: str,
     roles: set[Role],
     enrollment_decision: EnrollmentDecision | None = None,
+    reach_by: ReachBy | None = None,
     now: datetime,
 ) -> set[Role]:
-    """Change a person's details and roles; role and sign-in changes are audited.
+    """Change a person's details, roles and the ways they are reached; role and
+    sign-in changes are audited, consent to texts goes into the ledger.
 
     Taking away the member role never touches the enrollment silently: without a
     decision it raises EnrollmentDecisionNeeded. Returns the roles that now wait
@@ -199,8 +205,10 @@ def update_person(
             raise EnrollmentDecisionNeeded(enrollment)
     change_sign_in_identity(actor, user, email=email, username=username)
     user.name = name.strip()
+    new_number = ((phone or "").strip() or None) != user.phone
     user.phone = (phone or "").strip() or None
     user.preferred_language = preferred_language
+    _choose_ways_for(actor, user, reach_by, now, new_number)
     pending = set_roles(actor, user, program, roles, now=now)
     if enrollment_decision == EnrollmentDecision.WITHDRAW:
         withdraw(actor, user, program)
@@ -221,6 +229,17 @@ def withdraw(actor: User, user: User, program: Program) -> None:
     enrollment.status = EnrollmentStatus.WITHDRAWN
     record_event(actor, "enrollment.withdrawn", "enrollment", enrollment.id,
                  member=user.name, program_id=program.id)
+
+
+def _choose_ways_for(actor: User, user: User, reach_by: ReachBy | None, now: datetime,
+                     new_number: bool) -> None:
+    """Staff record the ways a person chose, from a form or a call (None: as before)."""
+    if reach_by is None:
+        return
+    try:
+        choose_ways(user, reach_by, ConsentSource.PAPER, now, actor, new_number)
+    except TextRuleError as error:
+        raise PersonRuleError(error.field, error.message) from error
 
 
 def check_own_roles(actor: User, user: User, roles: set[Role]) -> None:

@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from portal.access import keeps_own_csrf, roles_required
+from portal.account.forms import chosen_ways
 from portal.admin.forms import (
     ROLE_LABELS,
     TIMEZONES,
@@ -58,6 +59,7 @@ from portal.programs.services import (
     set_program_translation,
     update_program_settings,
 )
+from portal.texts.services import consent_history
 from portal.web import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -140,6 +142,7 @@ def _person_details(form: PersonForm) -> dict:
         "phone": form.phone.data,
         "preferred_language": form.preferred_language.data,
         "roles": {Role(value) for value in form.roles.data},
+        "reach_by": chosen_ways(form.reach_by, None),
     }
 
 
@@ -202,6 +205,7 @@ def person(user_id: int):
     form = PersonForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.roles.data = sorted(role.value for role in user.roles)
+        form.reach_by.data = user.reach_by.value
     if form.validate_on_submit():
         program = current_program_or_404()
         try:
@@ -229,7 +233,8 @@ def person(user_id: int):
             flash(_("Saved."), "success")
             _flash_waiting_roles(user, waiting)
             return redirect(url_for("admin.person", user_id=user.id))
-    return render_template("admin/person.html", form=form, person=user, action_form=ButtonForm())
+    return render_template("admin/person.html", form=form, person=user, action_form=ButtonForm(),
+                           consents=consent_history(user))
 
 
 @bp.route("/people/<int:user_id>/invitation", methods=["POST"])

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.db import UTCDateTime, db, utcnow
 from portal.enums import string_enum
+from portal.texts.models import ReachBy
 
 
 class Role(enum.StrEnum):
@@ -65,6 +66,10 @@ class User(UserMixin, db.Model):
     notify_new_materials: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_payments: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_answer_confirmations: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Which ways the person chose; texts also need `texts_allowed`, the newest
+    # line of their consent ledger (portal.texts), and a number that takes texts.
+    reach_by: Mapped[ReachBy] = mapped_column(string_enum(ReachBy), default=ReachBy.EMAIL)
+    texts_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # Default needs: optional, private, seen only by the staff who plan meetings.
     interpretation_language: Mapped[str | None] = mapped_column(String(10))

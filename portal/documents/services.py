@@ -25,7 +25,7 @@ from portal.documents.models import (
 from portal.i18n import LANGUAGE_BY_CODE
 from portal.meetings.models import Meeting
 from portal.meetings.services import is_program_member, program_members
-from portal.outbox.services import external_url, queue_email
+from portal.outbox.services import external_url, notify
 from portal.programs.models import Program
 from portal.rules import RuleError
 
@@ -189,8 +189,8 @@ def _close_requests(document: Document, version: DocumentVersion, now: datetime)
     for request in requests:
         request.status, request.closed_at = RequestStatus.DONE, now
         if request.requester.active:
-            queue_email(request.requester, "translation_ready", document=document,
-                        version=version, link=link)
+            notify(request.requester, "translation_ready", document=document,
+                   version=version, link=link)
     return len(requests)
 
 
@@ -205,7 +205,7 @@ def publish_document(actor: User, document: Document, now: datetime) -> int:
     link = external_url("documents.document", document_id=document.id)
     queued = 0
     for member in program_members(document.program):
-        if member.notify_new_materials and queue_email(
+        if member.notify_new_materials and notify(
                 member, "document_published", document=document,
                 version=version_for(document, member.preferred_language), link=link):
             queued += 1

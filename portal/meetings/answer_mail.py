@@ -11,7 +11,7 @@ from portal.auth.models import User
 from portal.meetings.calendar import build_calendar, meeting_location, response_label
 from portal.meetings.models import Meeting, Response, Rsvp
 from portal.outbox.models import OutboxMessage
-from portal.outbox.services import Attachment, external_url, queue_email
+from portal.outbox.services import Attachment, external_url, notify
 
 
 def meeting_time_text(meeting: Meeting, language: str) -> str:
@@ -25,19 +25,20 @@ def meeting_time_text(meeting: Meeting, language: str) -> str:
 
 
 def queue_answer_confirmation(person: User, meeting: Meeting, rsvp: Rsvp,
-                              now: datetime) -> OutboxMessage | None:
+                              now: datetime) -> list[OutboxMessage]:
     """Email the person what they answered and, written out, when and where the meeting
     is (the join link only to those who join online), with the meeting's calendar file.
 
     Nothing is sent to someone who turned these emails off or has no email address.
     """
     if not person.active or not person.notify_answer_confirmations:
-        return None
+        return []
     language = person.preferred_language
     online = rsvp.response == Response.VIRTUAL
     coming = rsvp.response in (Response.IN_PERSON, Response.VIRTUAL, Response.WAITLISTED)
     calendar = build_calendar(person, [meeting], now, meeting.program.name)
-    return queue_email(
+    # By email only, to those who chose email: one who answers by text gets the reply.
+    return notify(
         person, "answer_saved",
         attachment=Attachment(f"meeting-{meeting.id}.ics",
                               "text/calendar", calendar.decode("utf-8")),

@@ -28,7 +28,7 @@ from portal.meetings.models import (
     Rsvp,
 )
 from portal.meetings.waitlist import tell_new_places, waitlist_places
-from portal.outbox.services import external_url, queue_email
+from portal.outbox.services import external_url, notify
 from portal.programs.models import Enrollment, EnrollmentStatus, Program
 from portal.rules import RuleError
 
@@ -268,7 +268,7 @@ def _tell_members(meeting: Meeting, template: str) -> None:
     link = external_url("meetings.meeting", meeting_id=meeting.id)
     for person in program_members(meeting.program):
         if person.notify_meeting_changes:
-            queue_email(person, template, meeting=meeting, link=link)
+            notify(person, template, meeting=meeting, link=link)
 
 
 def _snapshot(meeting: Meeting) -> dict:
@@ -491,10 +491,21 @@ def promote_from_waitlist(meeting: Meeting, now: datetime) -> list[Rsvp]:
         rsvp.updated_at = now
         promoted.append(rsvp)
         person = db.session.get(User, rsvp.user_id)
-        queue_email(person, "seat_available", meeting=meeting, link=link)
+        notify(person, "seat_available", meeting=meeting, link=link)
     db.session.flush()
     tell_new_places(meeting, places_before)
     return promoted
+
+
+def waitlist_place(rsvp: Rsvp) -> int:
+    """The person's place on the meeting's waitlist, first come first served (1 is next)."""
+    ahead = db.session.scalar(
+        select(func.count(Rsvp.id)).where(
+            Rsvp.meeting_id == rsvp.meeting_id, Rsvp.response == Response.WAITLISTED,
+            (Rsvp.waitlisted_at < rsvp.waitlisted_at)
+            | ((Rsvp.waitlisted_at == rsvp.waitlisted_at) & (Rsvp.id < rsvp.id)))
+    )
+    return ahead + 1
 
 
 def calendar_query(program_id: int, now: datetime) -> Select:
@@ -652,7 +663,7 @@ def queue_reminders(now: datetime, window: timedelta) -> int:
                 continue
             db.session.add(MeetingReminder(meeting_id=meeting.id, user_id=member.id,
                                            queued_at=now))
-            if queue_email(member, "meeting_reminder", meeting=meeting, link=link):
+            if notify(member, "meeting_reminder", meeting=meeting, link=link):
                 queued += 1
         db.session.commit()
     return queued

@@ -16,7 +16,7 @@ from portal.db import db, insert_unless_present
 from portal.i18n import LANGUAGE_BY_CODE
 from portal.meetings.models import Meeting, MeetingText, MeetingTranslationRequest
 from portal.meetings.services import MeetingRuleError, set_meeting_text
-from portal.outbox.services import external_url, queue_email
+from portal.outbox.services import external_url, notify
 
 
 @dataclass
@@ -59,8 +59,7 @@ def _close_requests(meeting: Meeting, language: str, now: datetime) -> int:
     for request in requests:
         request.closed_at = now
         if request.requester.active:
-            queue_email(request.requester, "meeting_translation_ready", meeting=meeting,
-                        link=link)
+            notify(request.requester, "meeting_translation_ready", meeting=meeting, link=link)
     return len(requests)
 
 

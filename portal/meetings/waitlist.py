@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from portal.auth.models import User
 from portal.db import db
 from portal.meetings.models import Meeting, Response, Rsvp
-from portal.outbox.services import external_url, queue_email
+from portal.outbox.services import external_url, notify
 
 
 def _places(meeting_ids):
@@ -44,7 +44,7 @@ def tell_new_places(meeting: Meeting, before: dict[int, int]) -> int:
     link = external_url("meetings.meeting", meeting_id=meeting.id)
     told = 0
     for person in db.session.scalars(select(User).where(User.id.in_(moved))):
-        if person.active and queue_email(person, "waitlist_place", meeting=meeting,
-                                         place=moved[person.id], link=link):
+        if person.active and notify(person, "waitlist_place", meeting=meeting,
+                                    place=moved[person.id], link=link):
             told += 1
     return told

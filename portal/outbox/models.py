@@ -17,11 +17,17 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"
 
 
+class Channel(enum.StrEnum):
+    EMAIL = "email"
+    TEXT = "text"
+
+
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(string_enum(Channel), default=Channel.EMAIL)
     to_address: Mapped[str] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(10))
     # Which email this is (its template): tells pages which messages speak of money.
@@ -41,3 +47,10 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Texts only: the meeting a reminder asks about (a reply of 1, 2 or 3 answers
+    # it), the provider's id for the delivery report, what that report said, and
+    # how many segments the text costs.
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    delivery_status: Mapped[str | None] = mapped_column(String(20))
+    segments: Mapped[int | None] = mapped_column(Integer)

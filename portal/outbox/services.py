@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from portal.auth.models import User
 from portal.db import db, utcnow
 from portal.outbox.message import build_email
-from portal.outbox.models import OutboxMessage, OutboxStatus
+from portal.outbox.models import Channel, OutboxMessage, OutboxStatus
+from portal.texts.sender import TextNotSent, send_text
 
 # How long a send run holds a message it is sending before another run may take it.
 SEND_CLAIM = timedelta(minutes=10)
@@ -75,6 +76,37 @@ def render_email(recipient: User, template: str, **context) -> tuple[str, str]:
         subject = render_template(f"email/{template}.subject.txt", recipient=recipient, **context)
         body = render_template(f"email/{template}.body.txt", recipient=recipient, **context)
     return subject, body
+
+
+# A cancellation this close to its start is texted even at night.
+URGENT_BEFORE_START = timedelta(hours=12)
+# Texts whose reply (1, 2 or 3) answers the meeting they are about.
+ANSWERABLE_BY_TEXT = frozenset({"meeting_reminder", "seat_available"})
+
+
+def notify(recipient: User, template: str, **context) -> list[OutboxMessage]:
+    """Tell a person something by the ways they chose: email, text, or both,
+    each in their language. Returns what was queued (nothing for a person no
+    channel reaches: they are on the staff's call list). The caller commits.
+    """
+    from portal.texts.services import queue_text, reaches_by_email
+
+    queued = []
+    if reaches_by_email(recipient):
+        queued.append(queue_email(recipient, template, **context))
+    meeting = context.get("meeting")
+    now = utcnow()
+    text = queue_text(
+        recipient, template, now=now,
+        timezone=meeting.program.timezone if meeting is not None else None,
+        urgent=(template == "meeting_cancelled" and meeting is not None
+                and meeting.starts_at - now < URGENT_BEFORE_START),
+        answers_meeting=meeting if template in ANSWERABLE_BY_TEXT else None,
+        **context,
+    )
+    if text is not None:
+        queued.append(text)
+    return [message for message in queued if message is not None]
 
 
 def _build_email(message: OutboxMessage, eight_bit: bool = True) -> EmailMessage:
@@ -148,8 +180,11 @@ def send_queued_messages(now: datetime | None = None, limit: int = 200,
             continue
         message = session.get(OutboxMessage, message_id, populate_existing=True)
         try:
-            _deliver(message)
-        except (OSError, smtplib.SMTPException) as error:
+            if message.channel == Channel.TEXT:
+                send_text(message)
+            else:
+                _deliver(message)
+        except (OSError, smtplib.SMTPException, TextNotSent) as error:
             failed += 1
             message.last_error = f"{type(error).__name__}: {error}"[:1000]
             pause = min(timedelta(minutes=2 ** (message.attempts - 1)), max_backoff)

@@ -20,7 +20,7 @@ from portal.auth.models import User
 from portal.db import db
 from portal.i18n import money
 from portal.meetings.models import Attendance, AttendanceStatus, Meeting
-from portal.outbox.services import external_url, queue_email
+from portal.outbox.services import external_url, notify
 from portal.programs.models import (
     Enrollment,
     EnrollmentStatus,
@@ -237,9 +237,9 @@ def record_payment(
     member = enrollment.user
     if member.notify_payments:
         summary = stipend_summary(enrollment, today)
-        queue_email(member, "payment_recorded", payment=payment, summary=summary,
-                    currency=enrollment.program.currency, method_labels=METHOD_LABELS,
-                    link=external_url("stipends.my_stipend"))
+        notify(member, "payment_recorded", payment=payment, summary=summary,
+               currency=enrollment.program.currency, method_labels=METHOD_LABELS,
+               link=external_url("stipends.my_stipend"))
     return payment, True
 
 
@@ -265,10 +265,10 @@ def void_payment(actor: User, payment: Payment, reason: str, now: datetime, *,
                  reason=reason, reason_kind=kind.value)
     # Sent whatever the member's payment-email choice: it corrects what they were told,
     # and what they are owed may change.
-    queue_email(enrollment.user, "payment_voided", payment=payment,
-                summary=stipend_summary(enrollment, enrollment.program.local_today(now)),
-                currency=enrollment.program.currency, method_labels=METHOD_LABELS,
-                link=external_url("stipends.my_stipend"))
+    notify(enrollment.user, "payment_voided", payment=payment,
+           summary=stipend_summary(enrollment, enrollment.program.local_today(now)),
+           currency=enrollment.program.currency, method_labels=METHOD_LABELS,
+           link=external_url("stipends.my_stipend"))
 
 
 def set_tax_form_status(actor: User, enrollment: Enrollment, status: TaxFormStatus) -> bool:

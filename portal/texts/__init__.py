@@ -1,0 +1,1 @@
+"""Text messages: the second channel behind the outbox, with replies that answer."""

@@ -1,0 +1,128 @@
+"""Rules for texts: who may be texted, the consent ledger, quiet hours, and
+queueing a text in the recipient's language."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from jinja2 import TemplateNotFound
+
+from portal.auth.models import User
+from portal.db import db, utcnow
+from portal.outbox.models import Channel, OutboxMessage
+from portal.rules import RuleError
+from portal.texts.models import ConsentSource, ReachBy, TextConsent
+from portal.texts.phones import takes_texts
+from portal.texts.segments import count_segments, plain_for_texts
+
+
+class TextRuleError(RuleError):
+    """A choice about texts that cannot be kept; `field` names the form field."""
+
+
+def texts_on(config) -> bool:
+    """Whether this portal can send texts at all (a backend is set up)."""
+    return config.get("SMS_BACKEND", "off") != "off"
+
+
+def reaches_by_text(person: User) -> bool:
+    """True when a text to this person would be sent: they chose texts, their
+    consent stands, and their number takes texts."""
+    return (person.active and person.reach_by.by_text and person.texts_allowed
+            and takes_texts(person.phone))
+
+
+def reaches_by_email(person: User) -> bool:
+    return person.active and person.reach_by.by_email and bool(person.email)
+
+
+def record_consent(person: User, given: bool, source: ConsentSource, now: datetime,
+                   actor: User | None = None, new_number: bool = False) -> TextConsent | None:
+    """Add a line to the person's consent ledger when their answer changes, or
+    when they give it again for a new number.
+
+    The ledger keeps when and how each consent was given or withdrawn, for
+    which number, and by whom when staff recorded it; saying the same thing
+    twice adds nothing.
+    """
+    if person.texts_allowed == given and not (given and new_number):
+        return None
+    line = TextConsent(user_id=person.id, given=given, source=source, phone=person.phone,
+                       recorded_by_id=actor.id if actor else None, recorded_at=now)
+    db.session.add(line)
+    person.texts_allowed = given
+    return line
+
+
+def choose_ways(person: User, reach_by: ReachBy, source: ConsentSource, now: datetime,
+                actor: User | None = None, new_number: bool = False) -> None:
+    """Set how the portal reaches a person, recording consent to texts when
+    texts are chosen and its withdrawal when they are given up."""
+    if reach_by.by_text and not takes_texts(person.phone):
+        raise TextRuleError("phone", _l(
+            "To get texts, enter a mobile phone number that can receive them."))
+    person.reach_by = reach_by
+    record_consent(person, reach_by.by_text, source, now, actor, new_number)
+
+
+def consent_history(person: User) -> list[TextConsent]:
+    return db.session.scalars(
+        db.select(TextConsent).where(TextConsent.user_id == person.id)
+        .order_by(TextConsent.recorded_at.desc(), TextConsent.id.desc())
+    ).all()
+
+
+def quiet_hours() -> tuple[time, time]:
+    start, _, end = current_app.config["TEXT_QUIET_HOURS"].partition("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def after_quiet_hours(now: datetime, timezone: str, quiet: tuple[time, time]) -> datetime:
+    """`now`, or the end of the night if `now` falls in the quiet hours of `timezone`."""
+    start, end = quiet
+    local = now.astimezone(ZoneInfo(timezone))
+    clock = local.time()
+    in_quiet = (clock >= start or clock < end) if start > end else (start <= clock < end)
+    if not in_quiet:
+        return now
+    morning = local.date() if clock < end else local.date() + timedelta(days=1)
+    wake = datetime.combine(morning, end, tzinfo=ZoneInfo(timezone))
+    return wake.astimezone(now.tzinfo)
+
+
+def queue_text(recipient: User, template: str, *, now: datetime | None = None,
+               timezone: str | None = None, urgent: bool = False,
+               answers_meeting=None, **context) -> OutboxMessage | None:
+    """Render `text/<template>.txt` in the recipient's language and queue it.
+
+    Returns None when the person is not reached by text or there is no text
+    form of this message. Outside `urgent`, a text queued at night waits until
+    the quiet hours end in `timezone`. `answers_meeting` is the meeting a
+    reply of 1, 2 or 3 will answer. The caller commits.
+    """
+    if not texts_on(current_app.config) or not reaches_by_text(recipient):
+        return None
+    language = recipient.preferred_language
+    with force_locale(language):
+        try:
+            body = render_template(f"text/{template}.txt", recipient=recipient, **context)
+        except TemplateNotFound:
+            return None
+    body = plain_for_texts(body)
+    now = now or utcnow()
+    zone = timezone or current_app.config["DEFAULT_TIMEZONE"]
+    due = now if urgent else after_quiet_hours(now, zone, quiet_hours())
+    message = OutboxMessage(
+        recipient_id=recipient.id, channel=Channel.TEXT, to_address=recipient.phone,
+        topic=template, language=language, subject="", body=body, created_at=now,
+        next_attempt_at=due,
+        meeting_id=answers_meeting.id if answers_meeting is not None else None,
+        segments=count_segments(body).count,
+    )
+    db.session.add(message)
+    db.session.info["outbox_queued"] = True  # printed at once in the demo, like mail
+    return message
