@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -45,6 +55,15 @@ def set_language(code: str):
     session["language"] = code
     target = _next_target()
     return redirect(target or url_for("home.index"))
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    # Browsers ask for it on every site, whatever the page names; a 404 here shows as
+    # an error in every console.
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/x-icon", max_age=7 * 24 * 3600)
 
 
 def _next_target() -> str | None:
