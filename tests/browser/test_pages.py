@@ -16,6 +16,7 @@ from tests.browser.conftest import (
     horizontal_overflow,
     html_lang_dir,
     new_context,
+    outside_viewport,
     sign_in,
 )
 from tests.browser.pages import (
@@ -70,6 +71,7 @@ def test_pages_pass_axe_and_fit_the_screen(browser, live, axe_source, role, lang
         overflow = horizontal_overflow(page)
         if overflow:
             problems.append(f"{where}: {overflow}px wider than the viewport")
+        problems.extend(f"{where}: off screen: {box}" for box in outside_viewport(page))
         problems.extend(f"{where}: {violation}" for violation in axe_violations(page))
         problems.extend(f"{where}: {fault}" for fault in html_problems(response.text()))
         if language in SCREENSHOT_LANGUAGES and (checked.main or role in ("admin", "finance")):
