@@ -280,7 +280,7 @@ OUTSIDE_VIEWPORT = """(width) => {
     const box = element.getBoundingClientRect();
     if (box.width < 1 || box.height < 1) continue;
     if (element.closest('.visually-hidden, .skip-link') || scrolls(element)) continue;
-    if (getComputedStyle(element).visibility === 'hidden') continue;
+    if (!element.checkVisibility({visibilityProperty: true})) continue;  // e.g. a closed menu
     const left = box.left + scrollX, right = box.right + scrollX;
     if (left < -1 || right > width + 1) {
       const text = (element.innerText || element.value || '').trim().slice(0, 30);
