@@ -59,6 +59,9 @@ def start_session(user) -> None:
     _fresh_session()
     login_user(user)
     session.permanent = True
+    if user.last_sign_in_at:
+        # The home page shows what is new since this earlier visit.
+        session["previous_visit"] = user.last_sign_in_at.isoformat()
     user.last_sign_in_at = utcnow()
     note_password_entered(user.last_sign_in_at)
 

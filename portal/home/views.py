@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import (
     Blueprint,
     abort,
@@ -17,8 +19,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import is_safe_next, public, signed_in
+from portal.auth.forms import ButtonForm
 from portal.db import db, utcnow
-from portal.i18n import LANGUAGE_BY_CODE
+from portal.home.services import member_home
+from portal.i18n import LANGUAGE_BY_CODE, current_language
 from portal.programs.current import current_program
 from portal.programs.models import Enrollment
 from portal.stipends.services import stipend_summary
@@ -37,8 +41,20 @@ def index():
                 Enrollment.user_id == current_user.id, Enrollment.program_id == program.id
             )
         ).first()
-    stipend = stipend_summary(enrollment, program.local_today(utcnow())) if enrollment else None
-    return render_template("home/index.html", enrollment=enrollment, stipend=stipend)
+    now = utcnow()
+    stipend = stipend_summary(enrollment, program.local_today(now)) if enrollment else None
+    home = member_home(current_user, enrollment, current_language().code, _previous_visit(),
+                       now) if enrollment else None
+    return render_template("home/index.html", enrollment=enrollment, stipend=stipend, home=home,
+                           button_form=ButtonForm())
+
+
+def _previous_visit() -> datetime | None:
+    """When the person last signed in before this session (kept at sign-in)."""
+    try:
+        return datetime.fromisoformat(session.get("previous_visit", ""))
+    except (TypeError, ValueError):
+        return None
 
 
 @bp.route("/language")
