@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
@@ -54,14 +55,14 @@ class MemberHome:
 
 def member_home(person: User, enrollment: Enrollment, language: str,
                 since: datetime | None, now: datetime) -> MemberHome:
-    """The member's home page in four statements, however much the program holds:
+    """The member's home page in three statements, however much the program holds:
     the next meeting with its titles, one row of counts, and its agenda."""
     program_id = enrollment.program_id
     meeting = db.session.scalars(
         select(Meeting).where(Meeting.program_id == program_id, Meeting.ends_at > now,
                               Meeting.status == MeetingStatus.SCHEDULED)
-        .order_by(Meeting.starts_at, Meeting.id).limit(1)
-    ).first()
+        .order_by(Meeting.starts_at, Meeting.id).limit(1).options(joinedload(Meeting.texts))
+    ).unique().first()
     counts = db.session.execute(select(
         _my_answer(meeting, person), _seats_taken(meeting), _unanswered(program_id, person, now),
         *_news(enrollment, since),
@@ -76,8 +77,8 @@ def member_home(person: User, enrollment: Enrollment, language: str,
             select(Document).where(Document.meeting_id == meeting.id,
                                    Document.kind == DocumentKind.AGENDA,
                                    Document.status == DocumentStatus.PUBLISHED)
-            .order_by(Document.id.desc()).limit(1)
-        ).first()
+            .order_by(Document.id.desc()).limit(1).options(joinedload(Document.versions))
+        ).unique().first()
         upcoming = NextMeeting(
             meeting=meeting, text=meeting.text_for(language), answer=answer,
             choices=answer_choices(meeting, free, answer) if answers_open(meeting, now) else [],
