@@ -147,3 +147,37 @@ def test_no_console_errors_on_a_page_load(browser, live, axe_source):
         page.wait_for_load_state("networkidle")
     context.close()
     assert errors == []
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ht", "ar", "zh_Hant"])
+def test_next_meeting_and_its_answer_buttons_are_on_the_first_screen(browser, live, axe_source,
+                                                                    language):
+    context, page = _context(browser, live, axe_source, 390)
+    choose_language(page, language)
+    sign_in(page, live.people["member"])
+    page.goto("/")
+    buttons = page.locator(".answer-buttons button")
+    assert buttons.count() >= 2
+    for index in range(buttons.count()):
+        box = buttons.nth(index).bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 844, (
+            f"answer button {index} at {box['y']:.0f}..{box['y'] + box['height']:.0f}")
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    when = page.locator("#next-meeting .when").bounding_box()
+    assert when["y"] + when["height"] <= 844
+    assert axe_violations(page) == [] and outside_viewport(page) == []
+    context.close()
+
+
+def test_one_tap_answer_from_home_without_javascript(browser, live, axe_source):
+    context, page = _context(browser, live, axe_source, 390, javascript=False)
+    sign_in(page, live.people["member"])
+    page.goto("/")
+    chosen = page.locator(".answer-buttons button:not([aria-pressed])").first
+    value = chosen.get_attribute("value")
+    chosen.click()
+    page.wait_for_url(live.base_url + "/")
+    assert page.locator(".flash--success").is_visible()
+    assert page.locator(f".answer-buttons button[value={value}]").get_attribute(
+        "aria-pressed") == "true"
+    context.close()
