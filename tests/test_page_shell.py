@@ -15,3 +15,14 @@ def test_favicon_is_served_to_everyone(client):
 def test_every_page_names_its_icon(client, people):
     page = client.get("/sign-in").get_data(as_text=True)
     assert '<link rel="icon" href="/favicon.ico" sizes="32x32"' in page
+
+
+def test_a_table_written_in_markdown_scrolls_in_its_own_focusable_box(app):
+    from portal.documents.content import render_markdown
+
+    with app.test_request_context():
+        html = str(render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\n<table>raw</table>"))
+    assert html.startswith('<div class="table-scroll" role="region" tabindex="0" '
+                           'aria-label="Table"><table>')
+    assert html.count("<table>") == 1 and "</table></div>" in html
+    assert "&lt;table&gt;raw" in html  # typed HTML stays text
