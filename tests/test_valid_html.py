@@ -64,7 +64,7 @@ def walk(app, client) -> dict[str, list[str]]:
         if per_endpoint[endpoint] >= PER_ENDPOINT:
             continue
         response = client.get(path)
-        if not response.mimetype == "text/html":
+        if response.mimetype != "text/html":
             continue
         per_endpoint[endpoint] += 1
         text = response.get_data(as_text=True)

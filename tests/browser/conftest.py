@@ -284,7 +284,8 @@ OUTSIDE_VIEWPORT = """(width) => {
     const left = box.left + scrollX, right = box.right + scrollX;
     if (left < -1 || right > width + 1) {
       const text = (element.innerText || element.value || '').trim().slice(0, 30);
-      found.push(`<${element.tagName.toLowerCase()}> "${text}" at ${Math.round(left)}..${Math.round(right)}`);
+      const tag = element.tagName.toLowerCase();
+      found.push(`<${tag}> "${text}" at ${Math.round(left)}..${Math.round(right)}`);
     }
   }
   return found;
