@@ -205,7 +205,8 @@ POST_ROUTES: dict[str, Route] = {
     "admin.program_settings": Route("admin", ProgramForm, PROGRAM),
     "meetings.meeting": Route("member", RsvpForm, {
         "response": "virtual", "interpretation_language": "ht", "childcare_children": "1",
-        "transport_help": "y", "access_needs": "A quiet room"}, ids={"meeting_id": "meeting"}),
+        "transport_help": "y", "access_needs": "A quiet room"}, ids={"meeting_id": "meeting"},
+        extra=("one_tap", "next")),  # the home page's one-tap answer and where it returns
     "meetings.calendar_feed": Route("member", ButtonForm,
                                     answer_pages=("Meetings in your phone calendar",),
                                     answer_saves=True),
