@@ -17,11 +17,22 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.widgets import HiddenInput
 
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class HiddenInputWithoutId(HiddenInput):
+    """A hidden input with no id: every page holds the sign-out form besides its own,
+    so an id on each CSRF token would appear twice (invalid HTML)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", False)
+        return super().__call__(field, **kwargs)
 
 
 class Form(FlaskForm):
@@ -31,6 +42,8 @@ class Form(FlaskForm):
             filters = unbound_field.kwargs.get("filters", ())
             if issubclass(unbound_field.field_class, StringField):
                 options["filters"] = (strip, *filters)
+            if issubclass(unbound_field.field_class, CSRFTokenField):
+                options["widget"] = HiddenInputWithoutId()
             return unbound_field.bind(form=form, **options)
 
     def add_error(self, field_name: str, message) -> None:

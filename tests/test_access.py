@@ -23,10 +23,12 @@ def test_only_sign_in_invitation_reset_language_and_feed_pages_are_public(app):
         rule.endpoint for rule in app.url_map.iter_rules()
         if rule.endpoint != "static" and access_of(app.view_functions[rule.endpoint]) == PUBLIC
     )
+    # The site's icon is public like the stylesheet: browsers ask for it on every page.
+    # The provider's webhooks check its signature instead of a sign-in.
     assert public == ["auth.accept_invitation", "auth.enter_code", "auth.forgot_password",
-                      "auth.reset_password",
-                      "auth.sign_in", "home.choose_language", "home.set_language",
-                      "meetings.feed"]
+                      "auth.reset_password", "auth.sign_in", "home.choose_language",
+                      "home.favicon", "home.set_language", "meetings.feed",
+                      "texts.delivery_status", "texts.inbound"]
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)

@@ -129,6 +129,7 @@ PATHS = {
     "documents.translation_requests": "/materials/translation-requests",
     "documents.version": "/materials/{document_id}/versions?language=es",
     "home.choose_language": "/language",
+    "home.favicon": "/favicon.ico",
     "home.index": "/",
     "home.set_language": "/language/es",
     "meetings.answer_for_member": "/meetings/{meeting_id}/answers",
@@ -212,6 +213,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "documents.translation_requests": {"GET": Rule(STAFF)},
     "documents.version": {"GET": Rule(STAFF), "POST": Rule(STAFF)},
     "home.choose_language": {"GET": Rule(EVERYONE)},
+    "home.favicon": {"GET": Rule(EVERYONE)},
     "home.index": {"GET": Rule(SIGNED_IN)},
     "home.set_language": {"GET": Rule(EVERYONE, 302, "/")},
     "meetings.answer_for_member": {
@@ -268,6 +270,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
 # What an allowed GET sends back, where it is not an HTML page.
 CONTENT_TYPES = {
     "static": "text/css",
+    "home.favicon": "image/x-icon",
     "documents.download": "application/pdf",
     "meetings.feed": "text/calendar",
     "meetings.meeting_ics": "text/calendar",

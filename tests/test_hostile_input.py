@@ -239,7 +239,8 @@ POST_ROUTES: dict[str, Route] = {
         "labels-1": "Segunda mitad"}, ids={"language": "spanish"}),
     "meetings.meeting": Route("member", RsvpForm, {
         "response": "virtual", "interpretation_language": "ht", "childcare_children": "1",
-        "transport_help": "y", "access_needs": "A quiet room"}, ids={"meeting_id": "meeting"}),
+        "transport_help": "y", "access_needs": "A quiet room"}, ids={"meeting_id": "meeting"},
+        extra=("one_tap", "next")),  # the home page's one-tap answer and where it returns
     "meetings.calendar_feed": Route("member", ButtonForm,
                                     answer_pages=("Meetings in your phone calendar",),
                                     answer_saves=True),

@@ -208,3 +208,17 @@ def test_page_runs_the_same_few_statements_for_ten_times_the_data(app, as_role, 
     print(f"{page}: {small} statements small, {large} large")
     assert large <= small, f"{path}: {small} statements on the small data, {large} on the large"
     assert large <= BUDGET, f"{path}: {large} statements, more than {BUDGET}"
+
+
+def test_a_returning_members_home_runs_the_same_few_statements(app, people, world):
+    """A second visit also counts what is new since the first; still a fixed few statements."""
+    from tests.conftest import sign_in
+
+    for _ in range(2):
+        client = app.test_client()
+        sign_in(client, people["member"])
+    assert "New since your last visit" in client.get("/").get_data(as_text=True)
+    small = queries_for(app, client, "/")
+    grow(world, GROWTH - 1)
+    large = queries_for(app, client, "/")
+    assert large <= small <= BUDGET, f"{small} statements on the small data, {large} on the large"

@@ -78,6 +78,9 @@ def start_session(user) -> None:
     # The person proved who they are: an address staff put in is theirs from now on.
     user.previous_email = None
     session.permanent = True
+    if user.last_sign_in_at:
+        # The home page shows what is new since this earlier visit.
+        session["previous_visit"] = user.last_sign_in_at.isoformat()
     user.last_sign_in_at = utcnow()
     note_password_entered(user.last_sign_in_at)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import nh3
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # Raw HTML in the Markdown is shown as text, never passed through.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -32,4 +33,9 @@ def render_markdown(text: str | None) -> Markup:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+    # A table wider than a phone scrolls inside its own box, which keys can reach; the
+    # cleaned text holds no attributes on <table>, so only Markdown's tables match.
+    label = escape(_("Table"))
+    box = f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">'
+    clean = clean.replace("<table>", box + "<table>").replace("</table>", "</table></div>")
     return Markup(clean)  # noqa: S704  # nosec B704  # cleaned by nh3 just above

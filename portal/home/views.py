@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import is_safe_next, public, signed_in
 from portal.account.services import keep_language_choice
+from portal.auth.forms import ButtonForm
 from portal.db import db, utcnow
+from portal.home.services import member_home
 from portal.home.staff import staff_home
-from portal.i18n import LANGUAGE_BY_CODE
+from portal.i18n import LANGUAGE_BY_CODE, current_language
 from portal.programs.current import current_program
 from portal.programs.models import Enrollment
 from portal.stipends.services import stipend_summary
@@ -33,8 +47,20 @@ def index():
                 Enrollment.user_id == current_user.id, Enrollment.program_id == program.id
             )
         ).first()
-    stipend = stipend_summary(enrollment, program.local_today(utcnow())) if enrollment else None
-    return render_template("home/index.html", enrollment=enrollment, stipend=stipend)
+    now = utcnow()
+    stipend = stipend_summary(enrollment, program.local_today(now)) if enrollment else None
+    home = member_home(current_user, enrollment, current_language().code, _previous_visit(),
+                       now) if enrollment else None
+    return render_template("home/index.html", enrollment=enrollment, stipend=stipend, home=home,
+                           button_form=ButtonForm())
+
+
+def _previous_visit() -> datetime | None:
+    """When the person last signed in before this session (kept at sign-in)."""
+    try:
+        return datetime.fromisoformat(session.get("previous_visit", ""))
+    except (TypeError, ValueError):
+        return None
 
 
 @bp.route("/language")
@@ -54,6 +80,15 @@ def set_language(code: str):
         db.session.commit()
     target = _next_target()
     return redirect(target or url_for("home.index"))
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    # Browsers ask for it on every site, whatever the page names; a 404 here shows as
+    # an error in every console.
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/x-icon", max_age=7 * 24 * 3600)
 
 
 def _next_target() -> str | None:

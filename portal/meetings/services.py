@@ -369,6 +369,29 @@ def answers_open(meeting: Meeting, now: datetime) -> bool:
     return meeting.rsvp_deadline is None or now < meeting.rsvp_deadline
 
 
+JOIN_LINK_PROMINENT_FROM = timedelta(minutes=30)
+
+
+def join_link_open(meeting: Meeting, now: datetime) -> bool:
+    """From half an hour before the start to the end, the join link is the page's main action."""
+    return (bool(meeting.join_link) and not meeting.is_cancelled
+            and meeting.starts_at - JOIN_LINK_PROMINENT_FROM <= now < meeting.ends_at)
+
+
+def answer_choices(meeting: Meeting, seats_free: bool, current: Response | None) -> list[Response]:
+    """The answers a person may give: a seat only while one is free (or already theirs),
+    the waitlist only when none is."""
+    choices = []
+    if meeting.has_seats and (seats_free or current == Response.IN_PERSON):
+        choices.append(Response.IN_PERSON)
+    if meeting.can_join_online:
+        choices.append(Response.VIRTUAL)
+    if meeting.has_seats and not seats_free and current != Response.IN_PERSON:
+        choices.append(Response.WAITLISTED)
+    choices.append(Response.NOT_ATTENDING)
+    return choices
+
+
 def _lock_seats(meeting: Meeting) -> None:
     """Take the meeting's row lock before counting seats.
 

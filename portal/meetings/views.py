@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
-from portal.access import keeps_own_csrf, public, roles_required, signed_in
+from portal.access import is_safe_next, keeps_own_csrf, public, roles_required, signed_in
 from portal.auth.forms import ButtonForm
 from portal.auth.models import Role, RoleGrant, User
 from portal.csv_export import ROWS_PER_FETCH, csv_download, xlsx_download
@@ -63,6 +63,7 @@ from portal.meetings.services import (
     MeetingRuleError,
     Needs,
     SeatsFull,
+    answer_choices,
     answers_open,
     calendar_query,
     cancel_meeting,
@@ -71,6 +72,7 @@ from portal.meetings.services import (
     create_series,
     find_rsvp,
     is_program_member,
+    join_link_open,
     local_instant,
     mark_attendance,
     members_without_answer,
@@ -105,7 +107,6 @@ bp = Blueprint("meetings", __name__)
 bp.add_app_template_global(format_percent, "percent")
 
 STAFF = (Role.FACILITATOR, Role.ADMIN)
-JOIN_LINK_PROMINENT_FROM = timedelta(minutes=30)
 
 
 def get_meeting(meeting_id: int, check_member: bool = True) -> Meeting:
@@ -135,6 +136,12 @@ def response_name(value) -> str:
         Response.WAITLISTED: _("On the waitlist"),
     }
     return str(names.get(Response(value), value)) if value else _("No answer yet")
+
+
+@bp.app_template_global()
+def answer_label(value) -> str:
+    """An answer as the person gives it ("I will join online")."""
+    return str(RESPONSE_LABELS[Response(value)])
 
 
 @bp.app_template_global()
@@ -177,15 +184,8 @@ def calendar():
 
 
 def _response_choices(meeting: Meeting, seats_free: bool, current: Response | None):
-    choices = []
-    if meeting.has_seats and (seats_free or current == Response.IN_PERSON):
-        choices.append(Response.IN_PERSON)
-    if meeting.can_join_online:
-        choices.append(Response.VIRTUAL)
-    if meeting.has_seats and not seats_free and current != Response.IN_PERSON:
-        choices.append(Response.WAITLISTED)
-    choices.append(Response.NOT_ATTENDING)
-    return [(choice.value, RESPONSE_LABELS[choice]) for choice in choices]
+    return [(choice.value, RESPONSE_LABELS[choice])
+            for choice in answer_choices(meeting, seats_free, current)]
 
 
 @bp.route("/meetings/<int:meeting_id>", methods=["GET", "POST"])
@@ -223,14 +223,16 @@ def meeting(meeting_id: int):
     asks_answer = (enrolled_in_current_program(meeting.program_id)
                    or not current_user.is_staff
                    or is_program_member(current_user, meeting.program_id))
+    # A one-tap answer (the home page's buttons) sends only the answer: the needs
+    # already given stay as they are.
+    one_tap = request.form.get("one_tap") == "1"
     if asks_answer and request.method == "POST" and form.validate_on_submit():
+        needs = Needs.of(rsvp, current_user) if one_tap else Needs(
+            form.interpretation_language.data, form.childcare_children.data or 0,
+            form.transport_help.data, form.access_needs.data)
         try:
-            rsvp_for_meeting(
-                current_user._get_current_object(), meeting, Response(form.response.data),
-                Needs(form.interpretation_language.data, form.childcare_children.data or 0,
-                      form.transport_help.data, form.access_needs.data),
-                now,
-            )
+            rsvp_for_meeting(current_user._get_current_object(), meeting,
+                             Response(form.response.data), needs, now)
         except SeatsFull:
             db.session.rollback()
             seats_full = True
@@ -247,8 +249,10 @@ def meeting(meeting_id: int):
         else:
             db.session.commit()
             flash(_("Thank you. Your answer is saved."), "success")
-            return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
-    join_soon = (meeting.starts_at - JOIN_LINK_PROMINENT_FROM <= now < meeting.ends_at)
+            back = request.form.get("next")
+            return redirect(back if one_tap and is_safe_next(back)
+                            else url_for("meetings.meeting", meeting_id=meeting.id))
+    join_soon = join_link_open(meeting, now)
     reader = current_language().code
     return render_template(
         "meetings/meeting.html", meeting=meeting, text=meeting.text_for(reader),

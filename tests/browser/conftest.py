@@ -44,6 +44,7 @@ class LiveData:
     minutes_id: int
     session_agenda_id: int
     draft_id: int
+    long_title_meeting_id: int  # a title with no place to break a line
     invitation_token: str
     reset_token: str
     people: dict[str, str]  # role -> sign-in name
@@ -102,6 +103,7 @@ def live(tmp_path_factory):
         from portal.meetings.models import Meeting
 
         meetings = db.session.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
+        long_title = _long_title_meeting(db, meetings[-1])
         documents = db.session.scalars(select(Document).order_by(Document.id)).all()
         agendas = [d for d in documents if d.kind == DocumentKind.AGENDA]
         data = dict(
@@ -114,6 +116,7 @@ def live(tmp_path_factory):
             session_agenda_id=agendas[1].id,
             draft_id=next(d.id for d in documents if d.status == DocumentStatus.DRAFT),
             member_id=member.id,
+            long_title_meeting_id=long_title,
             **_stipend_ids(db),
             invitation_token=invitation.link.rsplit("/", 1)[1],
             reset_token=reset_token,
@@ -137,6 +140,26 @@ def live(tmp_path_factory):
         db.session.remove()
         db.engine.dispose()
     drop()
+
+
+LONG_TITLE = "Neighbourhood" * 15  # 195 letters, no space: a pasted address or a typo
+
+
+def _long_title_meeting(db, last) -> int:
+    """A meeting after all the others (so their order is untouched) whose title cannot wrap."""
+    from datetime import timedelta
+    from uuid import uuid4
+
+    from portal.meetings.models import Meeting, MeetingText
+
+    meeting = Meeting(program_id=last.program_id, starts_at=last.starts_at + timedelta(days=1),
+                      ends_at=last.ends_at + timedelta(days=1), format=last.format,
+                      venue="Boston City Hall, Room 801", capacity=20,
+                      ical_uid=f"{uuid4()}@test",
+                      texts=[MeetingText(language="en", title=LONG_TITLE, is_original=True)])
+    db.session.add(meeting)
+    db.session.commit()
+    return meeting.id
 
 
 def _stipend_ids(db) -> dict[str, int]:
@@ -238,6 +261,44 @@ def horizontal_overflow(page) -> int:
     return page.evaluate(
         f"() => Math.max(0, document.documentElement.scrollWidth - {width})"
     )
+
+
+# Everything a person reads or uses; each must sit inside the viewport, or inside a
+# container that scrolls sideways (which must itself sit inside the viewport).
+OUTSIDE_VIEWPORT = """(width) => {
+  const selector = 'a, button, input, select, textarea, summary, label, h1, h2, h3, p, li, '
+                 + 'th, td, dt, dd, img, .table-scroll, [tabindex]';
+  const scrolls = (element) => {
+    for (let up = element.parentElement; up && up !== document.body; up = up.parentElement) {
+      const overflow = getComputedStyle(up).overflowX;
+      if (overflow === 'auto' || overflow === 'scroll') return true;
+    }
+    return false;
+  };
+  const found = [];
+  for (const element of document.querySelectorAll(selector)) {
+    const box = element.getBoundingClientRect();
+    if (box.width < 1 || box.height < 1) continue;
+    if (element.closest('.visually-hidden, .skip-link') || scrolls(element)) continue;
+    if (!element.checkVisibility({visibilityProperty: true})) continue;  // e.g. a closed menu
+    const left = box.left + scrollX, right = box.right + scrollX;
+    if (left < -1 || right > width + 1) {
+      const text = (element.innerText || element.value || '').trim().slice(0, 30);
+      const tag = element.tagName.toLowerCase();
+      found.push(`<${tag}> "${text}" at ${Math.round(left)}..${Math.round(right)}`);
+    }
+  }
+  return found;
+}"""
+
+
+def outside_viewport(page) -> list[str]:
+    """Visible things whose box reaches past the left or right edge of the viewport.
+
+    Positioned content (an open menu) does not widen the page, so a page can fit
+    and still put links where nobody can reach them; this looks at where each is.
+    """
+    return page.evaluate(OUTSIDE_VIEWPORT, page.viewport_size["width"])
 
 
 def html_lang_dir(page) -> tuple[str, str]:

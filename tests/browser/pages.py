@@ -132,6 +132,7 @@ EXTRA_PAGES = (
 
 NOT_PAGES = {
     "static": "files, not pages",
+    "home.favicon": "the site's icon, not a page",
     "home.set_language": "redirects back to the page the person was on",
     "auth.sign_out": "a button (POST) on every signed-in page",
     "admin.resend_invitation": "a button (POST); its printable result is checked as a page",

@@ -16,6 +16,7 @@ from tests.browser.conftest import (
     horizontal_overflow,
     html_lang_dir,
     new_context,
+    outside_viewport,
     sign_in,
 )
 from tests.browser.pages import (
@@ -31,6 +32,7 @@ from tests.browser.pages import (
     pages_for,
 )
 from tests.conftest import TEST_CONFIG
+from tests.html_check import html_problems
 
 BCP47 = {"zh_Hant": "zh-Hant", "zh_Hans": "zh-Hans", "pt_BR": "pt-BR"}
 
@@ -69,7 +71,9 @@ def test_pages_pass_axe_and_fit_the_screen(browser, live, axe_source, role, lang
         overflow = horizontal_overflow(page)
         if overflow:
             problems.append(f"{where}: {overflow}px wider than the viewport")
+        problems.extend(f"{where}: off screen: {box}" for box in outside_viewport(page))
         problems.extend(f"{where}: {violation}" for violation in axe_violations(page))
+        problems.extend(f"{where}: {fault}" for fault in html_problems(response.text()))
         if language in SCREENSHOT_LANGUAGES and (checked.main or role in ("admin", "finance")):
             target = ARTIFACTS / "screenshots" / f"{language}-{viewport}-{role}-{checked.name}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
