@@ -73,6 +73,8 @@ def register_commands(app: Flask) -> None:
         sent, failed = send_queued_messages()
         click.echo(f"sent {sent}, failed {failed} (will be retried)")
 
+    from portal.applications.commands import applications_commands
     from portal.backup import backup_commands
 
     app.cli.add_command(backup_commands)
+    app.cli.add_command(applications_commands)

@@ -1,5 +1,12 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
+from portal.applications.models import (
+    Application,
+    ApplicationDraft,
+    CallQuestion,
+    CallText,
+    OpenCall,
+)
 from portal.audit.models import AuditEvent
 from portal.auth.models import AccountToken, Role, RoleGrant, TokenPurpose, User
 from portal.documents.models import Document, DocumentVersion, TranslationRequest
@@ -22,6 +29,7 @@ from portal.programs.models import (
 from portal.stipends.models import Payment, PaymentMethod
 
 __all__ = [
+    "Application", "ApplicationDraft", "CallQuestion", "CallText", "OpenCall",
     "AccountToken", "Attendance", "AuditEvent", "CalendarFeed", "Document", "DocumentVersion",
     "Meeting", "MeetingReminder",
     "MeetingText", "Rsvp", "Enrollment", "EnrollmentStatus", "Installment",

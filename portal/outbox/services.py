@@ -34,13 +34,19 @@ def queue_email(recipient: User, template: str, **context) -> OutboxMessage | No
     """
     if not recipient.email:
         return None
-    language = recipient.preferred_language
+    return queue_email_to(recipient.email, recipient.preferred_language, template,
+                          recipient_id=recipient.id, recipient=recipient, **context)
+
+
+def queue_email_to(address: str, language: str, template: str, *,
+                   recipient_id: int | None = None, **context) -> OutboxMessage:
+    """The same for an address that belongs to no account (an applicant, say)."""
     with force_locale(language):
-        subject = render_template(f"email/{template}.subject.txt", recipient=recipient, **context)
-        body = render_template(f"email/{template}.body.txt", recipient=recipient, **context)
+        subject = render_template(f"email/{template}.subject.txt", **context)
+        body = render_template(f"email/{template}.body.txt", **context)
     message = OutboxMessage(
-        recipient_id=recipient.id,
-        to_address=recipient.email,
+        recipient_id=recipient_id,
+        to_address=address,
         language=language,
         subject=" ".join(subject.split()),
         body=body.strip() + "\n",
