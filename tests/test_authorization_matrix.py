@@ -15,6 +15,17 @@ import pytest
 from sqlalchemy import select
 
 from portal import create_app
+from portal.applications.models import Channel, ContactWay
+from portal.applications.services import (
+    ApplicationDetails,
+    CallDetails,
+    CallWording,
+    Contact,
+    Receipt,
+    open_call,
+    save_draft,
+    submit_application,
+)
 from portal.auth.models import Role, TokenPurpose, User
 from portal.auth.services import issue_token
 from portal.db import db, utcnow
@@ -141,6 +152,28 @@ PATHS = {
     "stipends.tax_year_csv": "/finance/tax-year/{year}.csv",
     "stipends.void": "/finance/payments/{payment_id}/void",
     "admin.audit_log_csv": "/admin/audit.csv",
+    "applications.index": "/apply",
+    "applications.apply": "/apply/{call_slug}",
+    "applications.draft_saved": "/apply/{call_slug}/saved",
+    "applications.sent": "/apply/{call_slug}/sent",
+    "applications.print_form": "/apply/{call_slug}/print",
+    "applications.continue_later": "/apply/continue",
+    "applications.continue_draft": "/apply/continue/{draft_code}",
+    "applications.status": "/apply/status",
+    "applications.my_application": "/apply/my-application",
+    "applications.change_my_contact": "/apply/my-application/contact",
+    "applications.withdraw_mine": "/apply/my-application/withdraw",
+    "applications.delete_mine": "/apply/my-application/delete",
+    "applications.calls": "/admin/calls",
+    "applications.new_call": "/admin/calls/new",
+    "applications.translate": "/admin/calls/{call_id}/translations?language=es",
+    "applications.call_applications": "/admin/calls/{call_id}",
+    "applications.enter_paper_application": "/admin/calls/{call_id}/applications/new",
+    "applications.staff_application": "/admin/applications/{application_id}",
+    "applications.eligibility": "/admin/applications/{application_id}/eligibility",
+    "applications.merge": "/admin/applications/{application_id}/merge",
+    "applications.letter": "/admin/applications/{application_id}/letter",
+    "applications.scan": "/admin/applications/{application_id}/scan",
 }
 
 # Who may use each route. A POST sent with no fields gets the form back with its
@@ -210,6 +243,31 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "stipends.tax_year": {"GET": Rule(FINANCE_ONLY)},
     "stipends.tax_year_csv": {"GET": Rule(FINANCE_ONLY)},
     "stipends.void": {"GET": Rule(FINANCE_ONLY), "POST": Rule(FINANCE_ONLY)},
+    # The open call is for anyone; what a person sent is reached through their session only.
+    "applications.index": {"GET": Rule(EVERYONE, 302, "/apply/{call_slug}")},
+    "applications.apply": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
+    "applications.draft_saved": {"GET": Rule(EVERYONE, 302, "/apply/{call_slug}")},
+    "applications.sent": {"GET": Rule(EVERYONE, 302, "/apply/{call_slug}")},
+    "applications.print_form": {"GET": Rule(EVERYONE)},
+    "applications.continue_later": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
+    "applications.continue_draft": {"GET": Rule(EVERYONE, 302, "/apply/{call_slug}")},
+    "applications.status": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
+    "applications.my_application": {"GET": Rule(EVERYONE, 302, "/apply/status")},
+    "applications.change_my_contact": {"POST": Rule(EVERYONE, 302, "/apply/status")},
+    "applications.withdraw_mine": {"POST": Rule(EVERYONE, 302, "/apply/status")},
+    "applications.delete_mine": {"POST": Rule(EVERYONE, 302, "/apply/status")},
+    # Applications are read by admins only: never members, facilitators or finance.
+    "applications.calls": {"GET": Rule(ADMIN_ONLY)},
+    "applications.new_call": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
+    "applications.translate": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
+    "applications.call_applications": {"GET": Rule(ADMIN_ONLY)},
+    "applications.enter_paper_application": {"GET": Rule(ADMIN_ONLY),
+                                             "POST": Rule(ADMIN_ONLY)},
+    "applications.staff_application": {"GET": Rule(ADMIN_ONLY)},
+    "applications.eligibility": {"POST": Rule(ADMIN_ONLY)},
+    "applications.merge": {"POST": Rule(ADMIN_ONLY)},
+    "applications.letter": {"GET": Rule(ADMIN_ONLY)},
+    "applications.scan": {"GET": Rule(ADMIN_ONLY)},
 }
 
 # What an allowed GET sends back, where it is not an HTML page.
@@ -222,6 +280,7 @@ CONTENT_TYPES = {
     "stipends.ledger_csv": "text/csv",
     "stipends.tax_year_csv": "text/csv",
     "admin.audit_log_csv": "text/csv",
+    "applications.scan": "application/pdf",
 }
 
 
@@ -320,9 +379,32 @@ def build_world(app, upload: bool = True) -> World:
         "reset_token": issue_token(people[MEMBER], TokenPurpose.PASSWORD_RESET, now,
                                    app.config["PASSWORD_RESET_LIFETIME"]),
     }
+    ids.update(_open_call_with_an_application(people[ADMIN], program, now))
     db.session.commit()
     logins = {role: (person.id, person.email) for role, person in people.items()}
     return World(program, other, people, spare, ids, logins)
+
+
+APPLICANT_STATEMENT = "A night in the emergency room that nobody should repeat"
+
+
+def _open_call_with_an_application(admin: User, program: Program, now) -> dict:
+    """An open call, one paper application with its scan, and a saved draft."""
+    call = open_call(admin, program, CallDetails(
+        slug="design-group", deadline_day=date.today() + timedelta(days=20),
+        deadline_time=time(17), decisions_by=None, seats=10, paper_address="City Hall",
+        paper_office=None, paper_hours=None),
+        CallWording("en", "Apply", "Join us.", "Boston residents"), now)
+    application = submit_application(call, ApplicationDetails(
+        name="Pat Applicant", preferred_name=None,
+        contact=Contact(phone="617-555-0142", preferred=ContactWay.CALL), language="en",
+        language_other=None, neighborhood="Roxbury", eligibility={}, answers={},
+        statement=APPLICANT_STATEMENT, experience=None, availability={}, needs={},
+        consent=True), Receipt(channel=Channel.MAIL, entered_by=admin,
+                               scan=sample_files.PDF), now)
+    code, _ = save_draft(call, {"name": ["Drew Draft"]}, None, now)
+    return {"call_id": call.id, "call_slug": call.slug, "application_id": application.id,
+            "draft_code": code}
 
 
 def client_for(app, world: World, role: str):

@@ -133,7 +133,8 @@ def ensure_calls(program: Program, today: date) -> None:
 def _add_applications(call: OpenCall, admin: User, opened: datetime, zone: ZoneInfo) -> None:
     from portal.demo import DEMO_PEOPLE
 
-    rng = random.Random(2021)  # noqa: S311  # nosec B311 - the same invented demo every time
+    # The same invented demo every time: nothing secret comes from this.
+    rng = random.Random(2021)  # noqa: S311  # nosec B311
     people = [(p.name, p.email, p.phone, p.language, ApplicationStatus.CONFIRMED)
               for p in DEMO_PEOPLE if Role.MEMBER in p.roles]
     for status, count in OUTCOMES:

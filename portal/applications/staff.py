@@ -97,7 +97,8 @@ def new_call():
     if form.validate_on_submit():
         details = CallDetails(
             slug=form.slug.data, deadline_day=form.deadline_day.data,
-            deadline_time=form.deadline_time.data, decisions_by=form.decisions_by.data,
+            deadline_time=form.deadline_time.data.replace(tzinfo=None, microsecond=0),
+            decisions_by=form.decisions_by.data,
             seats=form.seats.data, paper_address=form.paper_address.data,
             paper_office=form.paper_office.data, paper_hours=form.paper_hours.data)
         try:
@@ -141,12 +142,13 @@ def translate(call_id: int):
 
 
 def _chosen_filter() -> ApplicationFilter:
-    def arg(name, limit=40):
-        value = request.args.get(name, "")
-        return value[:limit] if value and value.isprintable() else None
+    def clean(value: str | None) -> str | None:
+        return value[:40] if value and value.isprintable() else None
 
-    return ApplicationFilter(status=arg("status"), channel=arg("channel"),
-                             language=arg("language"), neighborhood=arg("neighborhood"))
+    return ApplicationFilter(status=clean(request.args.get("status")),
+                             channel=clean(request.args.get("channel")),
+                             language=clean(request.args.get("language")),
+                             neighborhood=clean(request.args.get("neighborhood")))
 
 
 @bp.route("/admin/calls/<int:call_id>")
