@@ -138,7 +138,8 @@ def world(people, program) -> World:
     call, application = _call_and_application(people["admin"], program)
     db.session.commit()
     return World(
-        ids={"call": call.id, "call_slug": call.slug, "application": application.id,"meeting": upcoming.id, "past_meeting": past.id, "document": agenda.id,
+        ids={"call": call.id, "call_slug": call.slug, "application": application.id,
+             "meeting": upcoming.id, "past_meeting": past.id, "document": agenda.id,
              "target": target.id, "enrollment": enrollment.id, "payment": payment.id,
              "program": program.id, "member": member.id,
              **{role: person.id for role, person in people.items()}},

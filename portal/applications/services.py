@@ -249,7 +249,7 @@ def submit_application(call: OpenCall, details: ApplicationDetails, receipt: Rec
     if late and receipt.channel == Channel.ONLINE and receipt.entered_by is None:
         raise ApplicationRuleError("", _l(
             "The call closed on %(day)s, so the application could not be sent. "
-            "What you wrote is still below.", day=_deadline_words(call)))
+            "What you wrote is still below.", day=deadline_words(call)))
     if late and not (receipt.late_reason or "").strip():
         raise ApplicationRuleError("late_reason", _l(
             "This arrived after the deadline. Say why it is accepted."))
@@ -298,10 +298,12 @@ def _attach_scan(application: Application, data: bytes) -> None:
     application.scan_key, application.scan_type = key, file_type.code
 
 
-def _deadline_words(call: OpenCall) -> str:
-    from flask_babel import format_datetime
+def deadline_words(call: OpenCall) -> str:
+    """"Tuesday, November 10, 2026, 5:00 PM" in the reader's language, in the call's own zone."""
+    from flask_babel import format_date, format_time
 
-    return format_datetime(call.closes_at, "long")
+    return (f"{format_date(call.closes_at, 'full', rebase=False)}, "
+            f"{format_time(call.closes_at, 'short', rebase=False)}")
 
 
 # --- Drafts ------------------------------------------------------------------------------------

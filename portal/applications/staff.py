@@ -26,6 +26,7 @@ from portal.applications.labels import (
     CONTACT_LABELS,
     ELIGIBILITY_LABELS,
     FORMAT_LABELS,
+    NEIGHBORHOODS,
     STATUS_LABELS,
     TIME_LABELS,
 )
@@ -53,7 +54,7 @@ from portal.applications.views import application_details, bp, fit_answers
 from portal.auth.models import Role
 from portal.db import db, paginate_rows, utcnow
 from portal.documents import files
-from portal.i18n import LANGUAGE_BY_CODE
+from portal.i18n import LANGUAGE_BY_CODE, LANGUAGE_CODES
 from portal.programs.current import current_program_or_404
 from portal.web import page_number
 
@@ -158,9 +159,13 @@ def call_applications(call_id: int):
     chosen = _chosen_filter()
     page = paginate_rows(applications_query(call, chosen), page_number(),
                          current_app.config.get("APPLICATIONS_PER_PAGE", 50))
+    counts = call_counts(call)
+    # Whom the call is not reaching yet.
+    unreached = {"language": [c for c in LANGUAGE_CODES if not counts.by_language[c]],
+                 "neighborhood": [n for n in NEIGHBORHOODS if not counts.by_neighborhood[n]]}
     return render_template(
-        "applications/call.html", call=call, page=page, chosen=chosen,
-        counts=call_counts(call), duplicates=likely_duplicates(call),
+        "applications/call.html", call=call, page=page, chosen=chosen, unreached=unreached,
+        counts=counts, duplicates=likely_duplicates(call),
         status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, now=utcnow())
 
 

@@ -38,6 +38,7 @@ from portal.applications.services import (
     calls_open_now,
     change_contact,
     days_left,
+    deadline_words,
     delete_application,
     deletion_day,
     email_draft_link,
@@ -61,6 +62,8 @@ public_forms_limit = limiter.shared_limit(
     scope="application-forms", methods=["POST"])
 
 DRAFT_VALUE_LIMIT = 12_000
+
+bp.add_app_template_global(deadline_words, "deadline")
 
 
 def _reader_language() -> str:
