@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -132,7 +133,10 @@ def fit_answers(form: ApplicationForm, call: OpenCall) -> None:
         form.answers.append_entry()
     original = call.original.language
     for question, entry in zip(call.questions, form.answers, strict=True):
-        entry.label.text = question.text_for(_reader_language(), original)[0]
+        words, language = question.text_for(_reader_language(), original)
+        # An untranslated question keeps its own language and direction inside the page's.
+        entry.label.text = Markup('<span lang="{}" dir="auto">{}</span>').format(
+            language.replace("_", "-"), words)
 
 
 def typed_fields() -> dict:
