@@ -10,6 +10,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from portal.access import keeps_own_csrf, roles_required
@@ -291,9 +292,10 @@ def letter(application_id: int):
     application = _application(application_id)
     language = application.language if application.language in LANGUAGE_BY_CODE else "en"
     with force_locale(language):
-        page = render_template("applications/letter.html", application=application,
+        body = render_template("applications/_letter_body.html", application=application,
                                call=application.call, letter_language=LANGUAGE_BY_CODE[language])
-    return page
+    return render_template("applications/letter.html", application=application,
+                           letter=Markup(body))  # noqa: S704  # nosec B704 - our own template
 
 
 @bp.route("/admin/applications/<int:application_id>/scan")
