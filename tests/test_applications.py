@@ -357,3 +357,26 @@ def test_demo_has_a_closed_call_and_an_open_one(ctx):
     assert second.is_open(utcnow())
     by_place = call_counts(season).by_neighborhood
     assert by_place.most_common(3)[0][0] in ("Dorchester", "Roxbury", "South End")
+
+
+def test_a_send_that_meets_a_locked_sqlite_database_is_tried_again(client, call, monkeypatch):
+    """At the deadline SQLite may refuse a writer that waited too long; the person must
+    not see an error, and the application must be stored once."""
+    from sqlalchemy.exc import OperationalError
+
+    from portal.applications import views
+
+    real = views.submit_application
+    refusals = []
+
+    def locked_once(*args, **kwargs):
+        if not refusals:
+            refusals.append(1)
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views, "submit_application", locked_once)
+    monkeypatch.setattr(views.time, "sleep", lambda seconds: None)
+    response = client.post("/apply/design-group-2027", data=answers())
+    assert response.status_code == 302
+    assert refusals == [1] and len(applications()) == 1

@@ -271,6 +271,16 @@ def submit_application(call: OpenCall, details: ApplicationDetails, receipt: Rec
         late_reason=(receipt.late_reason or "").strip() or None if late else None)
     if receipt.scan is not None:
         _attach_scan(application, receipt.scan)
+    if application.email:
+        # Written before anything is stored: on SQLite the database is locked for
+        # writing from the first INSERT to the commit, so that stretch stays short
+        # when many people send at the deadline.
+        language = application.language if application.language in LANGUAGE_BY_CODE \
+            else (email_language or DEFAULT_LANGUAGE)
+        queue_email_to(application.email, language, "application_received",
+                       reference=application.reference, call=call,
+                       decisions_by=call.decisions_by,
+                       status_link=external_url("applications.status"))
     db.session.add(application)
     db.session.flush()
     record_event(receipt.entered_by, "application.received", "application", application.id,
@@ -279,13 +289,6 @@ def submit_application(call: OpenCall, details: ApplicationDetails, receipt: Rec
         record_event(receipt.entered_by, "application.accepted_late", "application",
                      application.id, reference=application.reference,
                      reason=application.late_reason)
-    if application.email:
-        language = application.language if application.language in LANGUAGE_BY_CODE \
-            else (email_language or DEFAULT_LANGUAGE)
-        queue_email_to(application.email, language, "application_received",
-                       reference=application.reference, call=call,
-                       decisions_by=call.decisions_by,
-                       status_link=external_url("applications.status"))
     return application
 
 

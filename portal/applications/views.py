@@ -4,6 +4,8 @@ their session only."""
 
 from __future__ import annotations
 
+import time
+
 from flask import (
     Blueprint,
     abort,
@@ -19,6 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 
 from portal.access import keeps_own_csrf, public
@@ -183,8 +186,7 @@ def apply(slug: str):
     if not form.validate():
         return _apply_page(call, form, now)
     try:
-        application = submit_application(call, application_details(form, call), Receipt(),
-                                         now, email_language=_reader_language())
+        application = _store_with_retries(call, form, draft, now)
     except ApplicationRuleError as error:
         db.session.rollback()
         if error.field:
@@ -192,12 +194,36 @@ def apply(slug: str):
         else:
             form.closed_message = error.message
         return _apply_page(call, form, now)
-    if draft is not None:
-        db.session.delete(draft)
-    db.session.commit()
     session.pop("draft_code", None)
     session["sent_reference"] = application.reference
     return redirect(url_for("applications.sent", slug=call.slug))
+
+
+SQLITE_TRIES = 4
+
+
+def _store_with_retries(call: OpenCall, form: ApplicationForm, draft, now) -> Application:
+    """Store the application and commit. SQLite lets one writer in at a time and gives up
+    on a writer that waited its whole busy timeout; at the deadline many people send at
+    once, so such a refusal is tried again rather than shown as an error. Nothing is
+    stored by a refused try."""
+    for attempt in range(1, SQLITE_TRIES + 1):
+        try:
+            application = submit_application(call, application_details(form, call), Receipt(),
+                                             now, email_language=_reader_language())
+            if draft is not None:
+                db.session.delete(draft)
+            db.session.commit()
+            return application
+        except OperationalError as error:
+            db.session.rollback()
+            if attempt == SQLITE_TRIES or "database is locked" not in str(error.orig):
+                raise
+            current_app.logger.warning("application store waited too long for SQLite; "
+                                       "trying again (%d)", attempt)
+            time.sleep(0.1 * attempt)
+            draft = db.session.merge(draft) if draft is not None else None
+    raise AssertionError("unreachable")
 
 
 def _save_for_later(call: OpenCall, form: ApplicationForm, now):
