@@ -15,17 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import create_app
-from portal.applications.models import Channel, ContactWay
-from portal.applications.services import (
-    ApplicationDetails,
-    CallDetails,
-    CallWording,
-    Contact,
-    Receipt,
-    open_call,
-    save_draft,
-    submit_application,
-)
+from portal.applications.services import save_draft
 from portal.auth.models import Role, TokenPurpose, User
 from portal.auth.services import issue_token
 from portal.db import db, utcnow
@@ -46,6 +36,7 @@ from portal.stipends.models import Payment, PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment
 from tests import sample_files
 from tests.conftest import PASSWORD, TEST_CONFIG, empty_tables, make_person
+from tests.sample_applications import sample_call, sample_paper_application
 
 ANONYMOUS = "anonymous"
 MEMBER = "member"
@@ -390,18 +381,9 @@ APPLICANT_STATEMENT = "A night in the emergency room that nobody should repeat"
 
 def _open_call_with_an_application(admin: User, program: Program, now) -> dict:
     """An open call, one paper application with its scan, and a saved draft."""
-    call = open_call(admin, program, CallDetails(
-        slug="design-group", deadline_day=date.today() + timedelta(days=20),
-        deadline_time=time(17), decisions_by=None, seats=10, paper_address="City Hall",
-        paper_office=None, paper_hours=None),
-        CallWording("en", "Apply", "Join us.", "Boston residents"), now)
-    application = submit_application(call, ApplicationDetails(
-        name="Pat Applicant", preferred_name=None,
-        contact=Contact(phone="617-555-0142", preferred=ContactWay.CALL), language="en",
-        language_other=None, neighborhood="Roxbury", eligibility={}, answers={},
-        statement=APPLICANT_STATEMENT, experience=None, availability={}, needs={},
-        consent=True), Receipt(channel=Channel.MAIL, entered_by=admin,
-                               scan=sample_files.PDF), now)
+    call = sample_call(admin, program)
+    application = sample_paper_application(admin, call, statement=APPLICANT_STATEMENT,
+                                           scan=sample_files.PDF)
     code, _ = save_draft(call, {"name": ["Drew Draft"]}, None, now)
     return {"call_id": call.id, "call_slug": call.slug, "application_id": application.id,
             "draft_code": code}

@@ -15,7 +15,7 @@ import inspect
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote, quote_from_bytes, urlsplit
@@ -48,16 +48,7 @@ from portal.applications.forms import (
     PaperApplicationForm,
     StatusForm,
 )
-from portal.applications.models import ApplicationDraft, Channel, ContactWay, OpenCall
-from portal.applications.services import (
-    ApplicationDetails,
-    CallDetails,
-    CallWording,
-    Contact,
-    Receipt,
-    open_call,
-    submit_application,
-)
+from portal.applications.models import ApplicationDraft, OpenCall
 from portal.auth.forms import ButtonForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from portal.auth.models import Role, TokenPurpose, User, hash_token
 from portal.auth.services import issue_token
@@ -77,6 +68,7 @@ from portal.stipends.forms import PaymentForm, TaxFormForm, VoidForm
 from portal.stipends.models import PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment
 from tests.conftest import PASSWORD, make_person
+from tests.sample_applications import sample_call, sample_paper_application
 
 # Fixed examples, no example database: a failure in CI is the same failure here.
 HOSTILE = settings(max_examples=15, deadline=None, derandomize=True, database=None,
@@ -153,26 +145,12 @@ DRAFT_CODE = "ABCDE-FGHJK"
 
 def _call_and_application(admin, program):
     """An open call, an application with a known reference, and a draft with a known code."""
-    now = utcnow()
-    call = open_call(admin, program, CallDetails(
-        slug="design-group", deadline_day=date.today() + timedelta(days=20),
-        deadline_time=time(17), decisions_by=None, seats=10, paper_address="City Hall",
-        paper_office=None, paper_hours=None),
-        CallWording("en", "Apply", "Join us.", "Boston residents", ("Why now?",)), now)
-    application = _application(admin, call)
+    call = sample_call(admin, program, questions=("Why now?",))
+    application = sample_paper_application(admin, call)
     application.reference = APPLICATION_REFERENCE
     db.session.add(ApplicationDraft(call=call, code_hash=hash_token(DRAFT_CODE.replace("-", "")),
                                     fields={"name": ["Drew"]}))
     return call, application
-
-
-def _application(admin, call):
-    return submit_application(call, ApplicationDetails(
-        name="Pat Applicant", preferred_name=None,
-        contact=Contact(phone="617-555-0142", preferred=ContactWay.CALL), language="en",
-        language_other=None, neighborhood="Roxbury", eligibility={}, answers={},
-        statement="A long night.", experience=None, availability={}, needs={}, consent=True),
-        Receipt(channel=Channel.MAIL, entered_by=admin), utcnow())
 
 
 def _fresh(kind: str, world: World) -> int | str:
@@ -189,8 +167,8 @@ def _fresh(kind: str, world: World) -> int | str:
         value = _payment(db.session.get(User, world.ids["finance"]),
                          db.session.get(Enrollment, world.ids["enrollment"])).id
     elif kind == "application":
-        value = _application(db.session.get(User, world.ids["admin"]),
-                             db.session.get(OpenCall, world.ids["call"])).id
+        value = sample_paper_application(db.session.get(User, world.ids["admin"]),
+                                         db.session.get(OpenCall, world.ids["call"])).id
     elif kind == "meeting":
         value = _meeting(facilitator, program, 14, "Extra session").id
     else:

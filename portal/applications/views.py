@@ -241,26 +241,26 @@ def _save_for_later(call: OpenCall, form: ApplicationForm, now):
     return redirect(url_for("applications.draft_saved", slug=call.slug))
 
 
+def _after_sending(slug: str, kept: str, template: str):
+    """A page that shows what the person's last step gave them (their draft's code or
+    their reference), held in their session; without it, the form."""
+    call = _call_or_404(slug)
+    value = session.get(kept)
+    if not value:
+        return redirect(url_for("applications.apply", slug=call.slug))
+    return render_template(template, value=value, **call_page_context(call, utcnow()))
+
+
 @bp.route("/apply/<slug>/saved")
 @public
 def draft_saved(slug: str):
-    call = _call_or_404(slug)
-    code = session.get("draft_code")
-    if not code:
-        return redirect(url_for("applications.apply", slug=call.slug))
-    return render_template("applications/draft_saved.html", code=code,
-                           **call_page_context(call, utcnow()))
+    return _after_sending(slug, "draft_code", "applications/draft_saved.html")
 
 
 @bp.route("/apply/<slug>/sent")
 @public
 def sent(slug: str):
-    call = _call_or_404(slug)
-    reference = session.get("sent_reference")
-    if not reference:
-        return redirect(url_for("applications.apply", slug=call.slug))
-    return render_template("applications/sent.html", reference=reference,
-                           **call_page_context(call, utcnow()))
+    return _after_sending(slug, "sent_reference", "applications/sent.html")
 
 
 @bp.route("/apply/<slug>/print")
