@@ -199,6 +199,10 @@ def test_only_admins_read_applications_and_every_reading_is_audited(client, as_r
     opened = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "application.opened")).all()
     assert len(opened) == 1 and opened[0].details == {"reference": application.reference}
+    letter = admin.get(f"/admin/applications/{application.id}/letter").get_data(as_text=True)
+    assert application.reference in letter and "Estimado/a Ana" in letter
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "application.opened")) == 2
 
 
 def test_a_draft_is_saved_hashed_and_finished_later(app, call):

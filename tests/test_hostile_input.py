@@ -901,7 +901,7 @@ def test_hostile_query_parameters(app, ctx, world, group):
     check()
 
 
-AUDITED_READS = {"applications.staff_application", "applications.scan"}
+AUDITED_READS = {"applications.staff_application", "applications.scan", "applications.letter"}
 
 ODD_VALUES = ("-1", "²", "١٢", "1e400", str(10**30), b"\xff\xfe", KITCHEN_SINK)
 

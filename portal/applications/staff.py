@@ -290,6 +290,8 @@ def merge(application_id: int):
 def letter(application_id: int):
     """The confirmation to post, in the applicant's language, ready to print."""
     application = _application(application_id)
+    open_application(current_user._get_current_object(), application)
+    db.session.commit()
     language = application.language if application.language in LANGUAGE_BY_CODE else "en"
     with force_locale(language):
         body = render_template("applications/_letter_body.html", application=application,
