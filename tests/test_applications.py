@@ -119,6 +119,17 @@ def test_a_refused_form_keeps_everything_typed(client, call):
     assert applications() == []
 
 
+def test_every_problem_is_in_one_summary_the_name_first(client, call):
+    page = client.post("/apply/design-group-2027", data=answers(
+        name="", email="", phone="", consent=None)).get_data(as_text=True)
+    start = page.index('class="error-summary"')
+    summary = page[start:page.index("</ul>", start)]
+    problems = ["Enter your name.", "Give at least one way to reach you",
+                "Tick the box to say you agree"]
+    assert [summary.find(p) for p in problems] == sorted(summary.find(p) for p in problems)
+    assert all(p in summary for p in problems)
+
+
 def test_at_least_one_way_to_reach_the_person(client, call):
     response = client.post("/apply/design-group-2027", data=answers(
         email="", phone="", preferred_contact="email"))

@@ -21,7 +21,8 @@ from portal.applications.labels import (
     RACES,
     TIME_LABELS,
 )
-from portal.applications.models import Channel
+from portal.applications.models import Channel, ContactWay
+from portal.applications.services import ApplicationRuleError, Contact, check_contact
 from portal.forms import (
     DayField,
     Form,
@@ -48,6 +49,13 @@ def _long_text(label, limit, *validators, **kwargs):
                                             no_control_characters], **kwargs)
 
 
+def contact_from(form) -> Contact:
+    """The contact fields of a form as the rules take them."""
+    return Contact(email=form.email.data, mobile=form.mobile.data, phone=form.phone.data,
+                   mailing_address=form.mailing_address.data,
+                   preferred=ContactWay(form.preferred_contact.data))
+
+
 def preferred_language_choices():
     return [("", _l("Choose a language"))] + language_choices() + [
         ("other", _l("Another language (write it below)"))]
@@ -56,6 +64,13 @@ def preferred_language_choices():
 def neighborhood_choices():
     return [("", _l("Choose a neighborhood"))] + [(n, n) for n in NEIGHBORHOODS] + [
         (ANOTHER_PLACE, _l("Another place, or I am not sure"))]
+
+
+# Made before the contact fields, so the name comes first in the form and its error summary.
+NAME = _text(_l("Your full name"), 120, required(_l("Enter your name.")),
+             render_kw={"autocomplete": "name"})
+PREFERRED_NAME = _text(_l("What you like to be called (optional)"), 120, Optional(),
+                       render_kw={"autocomplete": "nickname"})
 
 
 class ContactFields(Form):
@@ -73,12 +88,23 @@ class ContactFields(Form):
         choices=[(way.value, label) for way, label in CONTACT_LABELS.items()],
         validators=[required(_l("Choose how you prefer we contact you."))])
 
+    def validate(self, extra_validators=None) -> bool:
+        """The fields, then the rule that binds them: at least one way to reach the
+        person, and details for the way they prefer (shown with the other problems)."""
+        valid = super().validate(extra_validators)
+        if self.preferred_contact.errors or self.preferred_contact.data not in set(ContactWay):
+            return valid
+        try:
+            check_contact(contact_from(self))
+        except ApplicationRuleError as error:
+            self.add_error(error.field, error.message)
+            return False
+        return valid
+
 
 class ApplicationForm(ContactFields):
-    name = _text(_l("Your full name"), 120, required(_l("Enter your name.")),
-                 render_kw={"autocomplete": "name"})
-    preferred_name = _text(_l("What you like to be called (optional)"), 120, Optional(),
-                           render_kw={"autocomplete": "nickname"})
+    name = NAME
+    preferred_name = PREFERRED_NAME
     language = Select(_l("Your preferred language"), choices=preferred_language_choices,
                       description=_l("We write to you, and offer interpretation, in this "
                                      "language."),
@@ -119,7 +145,9 @@ class ApplicationForm(ContactFields):
     gender = Select(_l("Gender"), choices=GENDERS, default="")
     race = CheckboxesField(_l("Race or ethnicity (choose any)"), choices=list(RACES))
     consent = BooleanField(_l("I agree that the program staff may keep and read my "
-                              "application as described above."))
+                              "application as described above."),
+                           validators=[required(_l("Tick the box to say you agree, so we can "
+                                                   "keep your application."))])
     # Hidden from people (and their screen readers); forms filled by robots fill it.
     website = StringField(_l("Leave this empty"), render_kw={"autocomplete": "off",
                                                              "tabindex": "-1"})

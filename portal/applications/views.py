@@ -30,13 +30,13 @@ from portal.applications.forms import (
     ContactFields,
     ContinueForm,
     StatusForm,
+    contact_from,
 )
 from portal.applications.labels import CONTACT_LABELS, STATUS_LABELS
-from portal.applications.models import Application, ContactWay, OpenCall
+from portal.applications.models import Application, OpenCall
 from portal.applications.services import (
     ApplicationDetails,
     ApplicationRuleError,
-    Contact,
     Receipt,
     call_text_for,
     calls_open_now,
@@ -120,12 +120,6 @@ def application_details(form: ApplicationForm, call: OpenCall) -> ApplicationDet
         demographics={"age_band": form.age_band.data or "", "gender": form.gender.data or "",
                       "race": list(form.race.data or [])},
         consent=bool(form.consent.data))
-
-
-def contact_from(form) -> Contact:
-    return Contact(email=form.email.data, mobile=form.mobile.data, phone=form.phone.data,
-                   mailing_address=form.mailing_address.data,
-                   preferred=ContactWay(form.preferred_contact.data))
 
 
 def fit_answers(form: ApplicationForm, call: OpenCall) -> None:
