@@ -99,6 +99,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.account.views import bp as account_bp
     from portal.admin.views import bp as admin_bp
+    from portal.applications.staff import bp as applications_bp
     from portal.auth.views import bp as auth_bp
     from portal.documents.views import bp as documents_bp
     from portal.home.views import bp as home_bp
@@ -114,3 +115,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(stipends_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(texts_bp)
+    app.register_blueprint(applications_bp)

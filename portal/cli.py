@@ -92,6 +92,8 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(reply)
 
+    from portal.applications.commands import applications_commands
     from portal.backup import backup_commands
 
     app.cli.add_command(backup_commands)
+    app.cli.add_command(applications_commands)

@@ -109,6 +109,12 @@ def load_config(instance_path: str) -> dict:
             os.environ.get("TAX_REPORTING_THRESHOLDS", "1900:600,2026:2000")
         ),
         "DOCUMENTS_PER_PAGE": 20,
+        "APPLICATIONS_PER_PAGE": 50,
+        # Applications of people not selected are deleted this long after the decisions.
+        "APPLICATION_RETENTION_DAYS": int(os.environ.get("APPLICATION_RETENTION_DAYS", "180")),
+        # Applications, drafts and status checks sent from one address (counted together).
+        "APPLICATION_LIMIT_PER_ADDRESS": os.environ.get(
+            "APPLICATION_LIMIT_PER_ADDRESS", "60 per hour"),
     }
 
 

@@ -12,6 +12,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
+from portal.applications.demo import ensure_calls
 from portal.auth.models import Role, RoleGrant, User
 from portal.db import db, utcnow
 from portal.documents.demo import ensure_documents
@@ -130,6 +131,7 @@ def seed_demo(today: date) -> Program:
                 TaxFormStatus.REQUESTED if index == 1 else TaxFormStatus.RECEIVED
             )
     _ensure_payments(program, enrollments, today)
+    ensure_calls(program, today)
     return program
 
 

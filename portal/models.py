@@ -1,5 +1,12 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
+from portal.applications.models import (
+    Application,
+    ApplicationDraft,
+    CallQuestion,
+    CallText,
+    OpenCall,
+)
 from portal.audit.models import AuditEvent
 from portal.auth.models import (
     AccountToken,
@@ -31,6 +38,7 @@ from portal.stipends.models import Payment, PaymentMethod
 from portal.texts.models import InboundText, TextConsent
 
 __all__ = [
+    "Application", "ApplicationDraft", "CallQuestion", "CallText", "OpenCall",
     "AccountToken", "Attendance", "AuditEvent", "CalendarFeed", "Document", "DocumentVersion",
     "InboundText", "Meeting", "MeetingReminder", "MeetingTranslationRequest",
     "MeetingText", "Rsvp", "Enrollment", "EnrollmentStatus", "Installment",

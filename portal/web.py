@@ -66,6 +66,7 @@ def navigation() -> list[tuple[str, object]]:
     if current_user.has_role(Role.ADMIN):
         items += [
             ("admin.people", _l("People")),
+            ("applications.calls", _l("Applications")),
             ("admin.program_settings", _l("Program")),
             ("admin.audit_log", _l("Audit log")),
             ("admin.outbox", _l("Outbox")),

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from portal import create_app
 from portal.admin.services import request_role
+from portal.applications.services import save_draft
 from portal.auth.models import Role, TokenPurpose, User
 from portal.auth.services import issue_token
 from portal.csv_export import XLSX_TYPE
@@ -37,6 +38,7 @@ from portal.stipends.models import Payment, PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment
 from tests import sample_files
 from tests.conftest import PASSWORD, TEST_CONFIG, empty_tables, make_person
+from tests.sample_applications import sample_call, sample_paper_application
 
 ANONYMOUS = "anonymous"
 MEMBER = "member"
@@ -167,6 +169,28 @@ PATHS = {
     "texts.inbound": "/sms/inbound",
     "texts.delivery_status": "/sms/status",
     "texts.meeting_call_list": "/meetings/{meeting_id}/call-list",
+    "applications.index": "/apply",
+    "applications.apply": "/apply/{call_slug}",
+    "applications.draft_saved": "/apply/{call_slug}/saved",
+    "applications.sent": "/apply/{call_slug}/sent",
+    "applications.print_form": "/apply/{call_slug}/print",
+    "applications.continue_later": "/apply/continue",
+    "applications.continue_draft": "/apply/continue/{draft_code}",
+    "applications.status": "/apply/status",
+    "applications.my_application": "/apply/my-application",
+    "applications.change_my_contact": "/apply/my-application/contact",
+    "applications.withdraw_mine": "/apply/my-application/withdraw",
+    "applications.delete_mine": "/apply/my-application/delete",
+    "applications.calls": "/admin/calls",
+    "applications.new_call": "/admin/calls/new",
+    "applications.translate": "/admin/calls/{call_id}/translations?language=es",
+    "applications.call_applications": "/admin/calls/{call_id}",
+    "applications.enter_paper_application": "/admin/calls/{call_id}/applications/new",
+    "applications.staff_application": "/admin/applications/{application_id}",
+    "applications.eligibility": "/admin/applications/{application_id}/eligibility",
+    "applications.merge": "/admin/applications/{application_id}/merge",
+    "applications.letter": "/admin/applications/{application_id}/letter",
+    "applications.scan": "/admin/applications/{application_id}/scan",
 }
 
 # Who may use each route. A POST sent with no fields gets the form back with its
@@ -265,6 +289,31 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "texts.inbound": {"POST": Rule(EVERYONE, 403)},
     "texts.delivery_status": {"POST": Rule(EVERYONE, 403)},
     "texts.meeting_call_list": {"GET": Rule(STAFF)},
+    # The open call is for anyone; what a person sent is reached through their session only.
+    "applications.index": {"GET": Rule(EVERYONE, 302, "/apply/{call_slug}")},
+    "applications.apply": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
+    "applications.draft_saved": {"GET": Rule(EVERYONE, 302, "/apply/{call_slug}")},
+    "applications.sent": {"GET": Rule(EVERYONE, 302, "/apply/{call_slug}")},
+    "applications.print_form": {"GET": Rule(EVERYONE)},
+    "applications.continue_later": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
+    "applications.continue_draft": {"GET": Rule(EVERYONE, 302, "/apply/{call_slug}")},
+    "applications.status": {"GET": Rule(EVERYONE), "POST": Rule(EVERYONE)},
+    "applications.my_application": {"GET": Rule(EVERYONE, 302, "/apply/status")},
+    "applications.change_my_contact": {"POST": Rule(EVERYONE, 302, "/apply/status")},
+    "applications.withdraw_mine": {"POST": Rule(EVERYONE, 302, "/apply/status")},
+    "applications.delete_mine": {"POST": Rule(EVERYONE, 302, "/apply/status")},
+    # Applications are read by admins only: never members, facilitators or finance.
+    "applications.calls": {"GET": Rule(ADMIN_ONLY)},
+    "applications.new_call": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
+    "applications.translate": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
+    "applications.call_applications": {"GET": Rule(ADMIN_ONLY)},
+    "applications.enter_paper_application": {"GET": Rule(ADMIN_ONLY),
+                                             "POST": Rule(ADMIN_ONLY)},
+    "applications.staff_application": {"GET": Rule(ADMIN_ONLY)},
+    "applications.eligibility": {"POST": Rule(ADMIN_ONLY)},
+    "applications.merge": {"POST": Rule(ADMIN_ONLY)},
+    "applications.letter": {"GET": Rule(ADMIN_ONLY)},
+    "applications.scan": {"GET": Rule(ADMIN_ONLY)},
 }
 
 # What an allowed GET sends back, where it is not an HTML page.
@@ -282,6 +331,7 @@ CONTENT_TYPES = {
     "meetings.roster_xlsx": XLSX_TYPE,
     "stipends.ledger_xlsx": XLSX_TYPE,
     "stipends.tax_year_xlsx": XLSX_TYPE,
+    "applications.scan": "application/pdf",
 }
 
 
@@ -386,9 +436,23 @@ def build_world(app, upload: bool = True) -> World:
         "reset_token": issue_token(people[MEMBER], TokenPurpose.PASSWORD_RESET, now,
                                    app.config["PASSWORD_RESET_LIFETIME"]),
     }
+    ids.update(_open_call_with_an_application(people[ADMIN], program, now))
     db.session.commit()
     logins = {role: (person.id, person.email) for role, person in people.items()}
     return World(program, other, people, spare, ids, logins)
+
+
+APPLICANT_STATEMENT = "A night in the emergency room that nobody should repeat"
+
+
+def _open_call_with_an_application(admin: User, program: Program, now) -> dict:
+    """An open call, one paper application with its scan, and a saved draft."""
+    call = sample_call(admin, program)
+    application = sample_paper_application(admin, call, statement=APPLICANT_STATEMENT,
+                                           scan=sample_files.PDF)
+    code, _ = save_draft(call, {"name": ["Drew Draft"]}, None, now)
+    return {"call_id": call.id, "call_slug": call.slug, "application_id": application.id,
+            "draft_code": code}
 
 
 def client_for(app, world: World, role: str):

@@ -50,10 +50,20 @@ def queue_email(recipient: User, template: str, *, address: str | None = None,
     address = address or recipient.email
     if not address:
         return None
-    language = recipient.preferred_language
-    subject, body = render_email(recipient, template, **context)
+    return queue_email_to(address, recipient.preferred_language, template,
+                          recipient_id=recipient.id, attachment=attachment,
+                          recipient=recipient, **context)
+
+
+def queue_email_to(address: str, language: str, template: str, *,
+                   recipient_id: int | None = None, attachment: Attachment | None = None,
+                   **context) -> OutboxMessage:
+    """The same for an address that belongs to no account (an applicant, say)."""
+    with force_locale(language):
+        subject = render_template(f"email/{template}.subject.txt", **context)
+        body = render_template(f"email/{template}.body.txt", **context)
     message = OutboxMessage(
-        recipient_id=recipient.id,
+        recipient_id=recipient_id,
         to_address=address,
         topic=template,
         language=language,

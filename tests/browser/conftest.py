@@ -47,6 +47,8 @@ class LiveData:
     long_title_meeting_id: int  # a title with no place to break a line
     invitation_token: str
     reset_token: str
+    season_call_id: int  # this season's call, closed, with its applications
+    application_id: int
     people: dict[str, str]  # role -> sign-in name
 
 
@@ -120,6 +122,7 @@ def live(tmp_path_factory):
             **_stipend_ids(db),
             invitation_token=invitation.link.rsplit("/", 1)[1],
             reset_token=reset_token,
+            **_application_ids(db),
         )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -187,6 +190,15 @@ def _stipend_ids(db) -> dict[str, int]:
         paid_enrollment_id=paid.id,
         unpaid_enrollment_id=enrollment_of("thiago.souza@demo.example.org").id,
     )
+
+
+def _application_ids(db) -> dict[str, int]:
+    from portal.applications.models import Application, OpenCall
+
+    call = db.session.scalars(select(OpenCall).where(OpenCall.slug == "design-group")).one()
+    first = db.session.scalars(select(Application.id).where(Application.call_id == call.id)
+                               .order_by(Application.id)).first()
+    return dict(season_call_id=call.id, application_id=first)
 
 
 @pytest.fixture(scope="session")

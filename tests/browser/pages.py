@@ -110,6 +110,32 @@ PAGES: dict[str, Page] = {
     "admin.outbox": Page("outbox", "/admin/outbox", frozenset({ADMIN})),
     "admin.role_requests": Page("finance-rights", "/admin/finance-rights",
                                 frozenset({ADMIN, FINANCE})),
+    # The open call: anyone, on a phone, in every language.
+    "applications.index": Page("apply-start", "/apply", frozenset({ANONYMOUS})),
+    "applications.apply": Page("application-form", "/apply/second-group",
+                               frozenset({ANONYMOUS}), main=True,
+                               form={"name": "", "statement": "What I lived through"}),
+    "applications.print_form": Page("application-print", "/apply/second-group/print",
+                                    frozenset({ANONYMOUS})),
+    "applications.continue_later": Page("application-continue", "/apply/continue",
+                                        frozenset({ANONYMOUS}), form={"code": "nothing"}),
+    "applications.status": Page("application-status", "/apply/status", frozenset({ANONYMOUS}),
+                                form={"reference": "", "contact": "617-555-0000"}),
+    "applications.calls": Page("calls", "/admin/calls", frozenset({ADMIN})),
+    "applications.new_call": Page("new-call", "/admin/calls/new", frozenset({ADMIN}),
+                                  form={"slug": "Not a slug", "title": ""}),
+    "applications.translate": Page("call-translation",
+                                   "/admin/calls/{season_call_id}/translations?language=ar",
+                                   frozenset({ADMIN}), form={"title": ""}),
+    "applications.call_applications": Page("call-applications", "/admin/calls/{season_call_id}",
+                                           frozenset({ADMIN})),
+    "applications.enter_paper_application": Page(
+        "paper-application", "/admin/calls/{season_call_id}/applications/new",
+        frozenset({ADMIN}), form={"name": "", "statement": "From the letter"}),
+    "applications.staff_application": Page("application", "/admin/applications/{application_id}",
+                                           frozenset({ADMIN})),
+    "applications.letter": Page("application-letter",
+                                "/admin/applications/{application_id}/letter", frozenset({ADMIN})),
 }
 
 # Error pages are pages too.
@@ -128,6 +154,10 @@ EXTRA_PAGES = (
     Page("document-draft", "/materials/{draft_id}", frozenset({FACILITATOR, ADMIN})),
     Page("materials-filtered", "/materials?meeting={past_meeting_id}&kind=minutes",
          frozenset({MEMBER})),
+    Page("call-closed", "/apply/design-group", frozenset({ANONYMOUS})),
+    Page("call-applications-filtered",
+         "/admin/calls/{season_call_id}?status=ineligible&neighborhood=Dorchester",
+         frozenset({ADMIN})),
 )
 
 NOT_PAGES = {
@@ -158,6 +188,16 @@ NOT_PAGES = {
     "documents.download": "a file download",
     "documents.ask_for_translation": "a button (POST) on the document page",
     "documents.publish": "a button (POST) on the document page",
+    "applications.sent": "shown after sending; checked in the application journey",
+    "applications.draft_saved": "shown after saving; checked in the application journey",
+    "applications.my_application": "shown after a status check; checked in the journey",
+    "applications.continue_draft": "the emailed link: opens the saved form",
+    "applications.change_my_contact": "a form (POST) on the applicant's page",
+    "applications.withdraw_mine": "a button (POST) on the applicant's page",
+    "applications.delete_mine": "a button (POST) on the applicant's page",
+    "applications.eligibility": "a form (POST) on the application page",
+    "applications.merge": "a form (POST) on the application page",
+    "applications.scan": "a file download",
 }
 
 

@@ -214,3 +214,78 @@ def test_finance_records_a_payment_after_checking_it(browser, live, axe_source):
     page.reload()
     assert page.locator(".payment-row").count() == 1
     context.close()
+
+
+FIRST_APPLICATION = {"#name": "Lucía Ortiz", "#mobile": "617-555-0123",
+                     "#statement": "Mi hermano vivió una crisis y nadie supo ayudar."}
+
+
+def _fill_application(page) -> None:
+    for selector, value in FIRST_APPLICATION.items():
+        page.fill(selector, value)
+    page.check("#preferred_contact-1")  # text message
+    page.select_option("#neighborhood", "Roxbury")
+    page.check("#meets_conditions-0")
+    page.check("#meeting_format-2")
+    page.check("#consent")
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_someone_applies_in_spanish_saves_finishes_and_checks_the_status(
+        browser, live, axe_source, viewport):
+    context = new_context(browser, live, axe_source, viewport)
+    page = context.new_page()
+    page.goto("/language/es?next=/apply")
+    page.goto("/apply")
+    page.fill("#name", "Lucía Ortiz")
+    page.click("button[value=save]")
+    page.wait_for_selector(".reference")
+    assert axe_violations(page) == [] and horizontal_overflow(page) == 0
+    code = page.inner_text(".reference")
+    later = browser.new_context(base_url=live.base_url, viewport=page.viewport_size)
+    other = later.new_page()
+    other.add_init_script(script=axe_source)
+    other.goto("/language/es?next=/apply/continue")
+    other.fill("#code", code)
+    other.click("main form button[type=submit]")
+    assert other.input_value("#name") == "Lucía Ortiz"
+    _fill_application(other)
+    other.click("button[value=send]")
+    other.wait_for_selector(".reference")
+    assert other.locator("h1").inner_text() == "Solicitud enviada"
+    assert axe_violations(other) == [] and horizontal_overflow(other) == 0
+    reference = other.inner_text(".reference")
+    other.goto("/apply/status")
+    other.fill("#reference", reference)
+    other.fill("#contact", "(617) 555-0123")
+    other.click("main form button[type=submit]")
+    other.wait_for_url("**/apply/my-application")
+    assert reference in other.inner_text("main")
+    assert axe_violations(other) == [] and horizontal_overflow(other) == 0
+    later.close()
+    context.close()
+
+
+def test_applying_works_without_javascript_on_a_phone(browser, live, axe_source):
+    context = new_context(browser, live, axe_source, "phone", javascript=False)
+    page = context.new_page()
+    page.goto("/language/ht?next=/apply")
+    page.goto("/apply")
+    page.click("button[value=send]")
+    assert page.locator(".error-summary").is_visible()
+    _fill_application(page)
+    page.fill("#name", "Widlyne Pierre")
+    page.click("button[value=send]")
+    assert page.locator(".reference").inner_text()
+    context.close()
+
+
+def test_the_application_form_by_keyboard_alone(browser, live, axe_source):
+    context = new_context(browser, live, axe_source, "desktop")
+    page = context.new_page()
+    page.goto("/language/ar?next=/apply")
+    page.goto("/apply")
+    tab_to(page, "#name", limit=30)
+    tab_to(page, "#preferred_contact-0", limit=30)
+    tab_to(page, "button[value=send]", limit=120)
+    context.close()

@@ -84,7 +84,9 @@ def test_pages_pass_axe_and_fit_the_screen(browser, live, axe_source, role, lang
 
 FORM_ROLES = {"auth.sign_in": ANONYMOUS, "auth.forgot_password": ANONYMOUS,
               "auth.enter_code": ANONYMOUS,
-              "auth.accept_invitation": ANONYMOUS, "auth.reset_password": ANONYMOUS}
+              "auth.accept_invitation": ANONYMOUS, "auth.reset_password": ANONYMOUS,
+              "applications.apply": ANONYMOUS, "applications.continue_later": ANONYMOUS,
+              "applications.status": ANONYMOUS}
 
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
