@@ -18,14 +18,21 @@ def test_every_page_declares_who_may_see_it(app):
     assert undeclared == []
 
 
-def test_only_sign_in_invitation_reset_language_and_feed_pages_are_public(app):
+def test_only_the_pages_the_design_names_are_public(app):
     public = sorted(
         rule.endpoint for rule in app.url_map.iter_rules()
         if rule.endpoint != "static" and access_of(app.view_functions[rule.endpoint]) == PUBLIC
     )
     # The site's icon is public like the stylesheet: browsers ask for it on every page.
-    # The provider's webhooks check its signature instead of a sign-in.
-    assert public == ["auth.accept_invitation", "auth.enter_code", "auth.forgot_password",
+    # The provider's webhooks check its signature instead of a sign-in. The open call
+    # is for anyone: its form, drafts, and an applicant's own status, contact details,
+    # withdrawal and deletion (reached after a status check with reference and contact).
+    assert public == ["applications.apply", "applications.change_my_contact",
+                      "applications.continue_draft", "applications.continue_later",
+                      "applications.delete_mine", "applications.draft_saved",
+                      "applications.index", "applications.my_application",
+                      "applications.print_form", "applications.sent", "applications.status",
+                      "applications.withdraw_mine", "auth.accept_invitation", "auth.enter_code", "auth.forgot_password",
                       "auth.reset_password", "auth.sign_in", "home.choose_language",
                       "home.favicon", "home.set_language", "meetings.feed",
                       "texts.delivery_status", "texts.inbound"]
