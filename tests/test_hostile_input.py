@@ -217,11 +217,11 @@ class Route:
 PAID_ON = (date.today() - timedelta(days=2)).isoformat()
 NEW_PASSWORD = {"password": "a quiet green valley 42", "password_again": "a quiet green valley 42"}
 MEETING = {"language": "en", "title": "Walk of the site", "description": "Bring shoes.",
-           "day": "2026-12-09", "starts": "18:00", "ends": "20:00", "format": "hybrid",
+           "day": "2027-01-20", "starts": "18:00", "ends": "20:00", "format": "hybrid",
            "venue": "City Hall", "room": "Room 2", "accessibility_notes": "Ramp at the side.",
            "join_link": "https://example.org/call", "capacity": "20", "deadline_days": "1"}
-SERIES = {**{k: v for k, v in MEETING.items() if k != "day"}, "first_day": "2026-12-02",
-          "last_day": "2027-01-27", "every_weeks": "2", "skip": "2026-12-30"}
+SERIES = {**{k: v for k, v in MEETING.items() if k != "day"}, "first_day": "2027-01-13",
+          "last_day": "2027-03-10", "every_weeks": "2", "skip": "2027-02-10"}
 PERSON = {"name": "Tess Target", "preferred_language": "en", "email": "",
           "username": "tess", "phone": "617-555-0100", "roles": "member"}
 PROGRAM = {"name": "Community-Led Design Group", "season_start": "2026-12-01",

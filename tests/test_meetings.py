@@ -78,7 +78,8 @@ def rsvp_of(meeting_id, user_id):
 # Scheduling -------------------------------------------------------------------
 
 MEETING_FORM = {
-    "language": "en", "title": "Kickoff", "description": "", "day": "2026-12-02",
+    # A day still to come, in the season: staff cannot schedule the past.
+    "language": "en", "title": "Kickoff", "description": "", "day": "2027-01-13",
     "starts": "18:00", "ends": "20:00", "format": "hybrid", "venue": "City Hall",
     "room": "801", "join_link": "https://video.example.org/k", "capacity": "10",
     "deadline_days": "1", "accessibility_notes": "Elevator on the left.",
@@ -89,9 +90,9 @@ def test_facilitator_adds_a_meeting_in_local_time(as_role, people, program):
     response = as_role("facilitator").post("/meetings/new", data=MEETING_FORM)
     assert response.status_code == 302
     meeting = db.session.scalars(select(Meeting)).one()
-    # 6:00 pm in Boston in December is 23:00 UTC.
-    assert meeting.starts_at == datetime(2026, 12, 2, 23, 0, tzinfo=UTC)
-    assert meeting.rsvp_deadline == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
+    # 6:00 pm in Boston in January is 23:00 UTC.
+    assert meeting.starts_at == datetime(2027, 1, 13, 23, 0, tzinfo=UTC)
+    assert meeting.rsvp_deadline == datetime(2027, 1, 12, 23, 0, tzinfo=UTC)
     assert meeting.original_text.title == "Kickoff"
     assert db.session.scalars(select(AuditEvent.action)).all() == ["meeting.created"]
 
@@ -116,16 +117,16 @@ def test_only_facilitators_and_admins_schedule(as_role, role, people, program):
 def test_series_every_other_wednesday_keeps_six_pm_across_daylight_saving(as_role, people,
                                                                          program):
     response = as_role("admin").post("/meetings/series/new", data={
-        **MEETING_FORM, "first_day": "2026-12-02", "last_day": "2027-05-31",
-        "every_weeks": "2", "skip": "2026-12-30\n2027-04-07"})
+        **MEETING_FORM, "first_day": "2027-01-13", "last_day": "2027-05-31",
+        "every_weeks": "2", "skip": "2027-02-24\n2027-04-07"})
     assert response.status_code == 302
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
     local = [m.starts_at.astimezone(__import__("zoneinfo").ZoneInfo(NEW_YORK)) for m in meetings]
     assert all(moment.time() == time(18, 0) and moment.weekday() == 2 for moment in local)
     days = [moment.date() for moment in local]
-    assert date(2026, 12, 30) not in days and date(2027, 4, 7) not in days
-    assert days[0] == date(2026, 12, 2) and days[-1] == date(2027, 5, 19)
-    assert len(days) == 11
+    assert date(2027, 2, 24) not in days and date(2027, 4, 7) not in days
+    assert days[0] == date(2027, 1, 13) and days[-1] == date(2027, 5, 19)
+    assert len(days) == 8
     utc_hours = {m.starts_at.date(): m.starts_at.hour for m in meetings}
     assert utc_hours[date(2027, 3, 10)] == 23  # before the clocks change on 14 March
     assert utc_hours[date(2027, 3, 24)] == 22  # after
@@ -134,7 +135,7 @@ def test_series_every_other_wednesday_keeps_six_pm_across_daylight_saving(as_rol
 
 def test_series_with_a_bad_skip_date_says_so(as_role, people, program):
     response = as_role("admin").post("/meetings/series/new", data={
-        **MEETING_FORM, "first_day": "2026-12-02", "last_day": "2027-05-31",
+        **MEETING_FORM, "first_day": "2027-01-13", "last_day": "2027-05-31",
         "every_weeks": "2", "skip": "someday"})
     assert "Write each date like 2026-12-23, one per line." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Meeting.id))) == 0

@@ -237,6 +237,22 @@ def test_a_time_that_happens_twice_asks_which_one(as_role, program):
     assert the_meeting().starts_at == datetime(2027, 11, 7, 6, 30, tzinfo=UTC)
 
 
+def test_editing_a_meeting_at_a_repeated_time_keeps_which_one(as_role, program):
+    program.season_start, program.season_end = local_today(), date(2027, 12, 31)
+    db.session.commit()
+    client = as_role("facilitator")
+    form = {"day": "2027-11-07", "starts": "01:30", "ends": "03:00", "repeated_hour": "second",
+            "deadline_days": ""}
+    assert post_new(client, **form).status_code == 302
+    meeting = the_meeting()
+    page = client.get(f"/meetings/{meeting.id}/edit").get_data(as_text=True)
+    assert re.search(r'value="second"[^>]*checked|checked[^>]*value="second"', page)
+    assert client.post(f"/meetings/{meeting.id}/edit",
+                       data={**meeting_form(date(2027, 11, 7)), **form}).status_code == 302
+    assert the_meeting().starts_at == datetime(2027, 11, 7, 6, 30, tzinfo=UTC)
+    assert updates() == 0
+
+
 def test_refusals_are_in_the_readers_language(app, program, season):
     spanish = make_person(season, Role.FACILITATOR, name="Flor", language="es")
     client = app.test_client()

@@ -108,6 +108,15 @@ def local_instant(day: date, clock: time, timezone: str, *, field: str = "starts
     return moment
 
 
+def which_repeated_time(instant: datetime, timezone: str) -> bool | None:
+    """For a stored time whose local wall-clock time happens twice: True when it is
+    the second one, False the first; None for every ordinary time."""
+    local = instant.astimezone(ZoneInfo(timezone))
+    if local.replace(fold=1 - local.fold).utcoffset() == local.utcoffset():
+        return None
+    return bool(local.fold)
+
+
 def check_details(details: MeetingDetails) -> None:
     if details.ends_at <= details.starts_at:
         raise MeetingRuleError("ends", _l("The meeting must end after it starts."))
@@ -271,14 +280,20 @@ def _tell_members(meeting: Meeting, template: str) -> None:
             notify(person, template, meeting=meeting, link=link)
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC) if moment is not None else None
+
+
 def _snapshot(meeting: Meeting) -> dict:
-    """The meeting's details as plain values, to see what an edit changed. Times
-    stay datetimes: aware datetimes compare as instants, whatever their zone."""
+    """The meeting's details as plain values, to see what an edit changed. Times are
+    compared as instants in UTC: a stored time and a typed local one are the same
+    meeting time (and Python never calls a local time that happens twice equal to
+    a time in another zone)."""
     return {
-        "starts_at": meeting.starts_at, "ends_at": meeting.ends_at,
+        "starts_at": _utc(meeting.starts_at), "ends_at": _utc(meeting.ends_at),
         "format": str(meeting.format), "venue": meeting.venue, "room": meeting.room,
         "join_link": meeting.join_link, "capacity": meeting.capacity,
-        "rsvp_deadline": meeting.rsvp_deadline,
+        "rsvp_deadline": _utc(meeting.rsvp_deadline),
         "accessibility_notes": meeting.accessibility_notes,
     }
 
@@ -305,7 +320,7 @@ def update_meeting(
     time must be still to come and within the season.
     """
     check_details(details)
-    if now is not None and details.starts_at != meeting.starts_at:
+    if now is not None and _utc(details.starts_at) != _utc(meeting.starts_at):
         check_when(meeting.program, details.starts_at, now, "day")
     before = _snapshot(meeting)
     original = meeting.original_text

@@ -84,6 +84,7 @@ from portal.meetings.services import (
     scheduled_with,
     seats_taken,
     update_meeting,
+    which_repeated_time,
 )
 from portal.meetings.translations import (
     MeetingTranslation,
@@ -456,6 +457,12 @@ def edit_meeting(meeting_id: int):
         form.title.data, form.description.data = original.title, original.description
         form.day.data = local_start.date()
         form.starts.data = local_start.time()
+        # Saving the form unchanged must keep the same one of two repeated times.
+        second = next((which for which in (
+            which_repeated_time(meeting.starts_at, program.timezone),
+            which_repeated_time(meeting.ends_at, program.timezone)) if which is not None), None)
+        if second is not None:
+            form.repeated_hour.data = "second" if second else "first"
         form.ends.data = meeting.ends_at.astimezone(zone).time()
         form.format.data = meeting.format.value
         form.venue.data, form.room.data = meeting.venue, meeting.room
