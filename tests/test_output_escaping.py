@@ -411,7 +411,14 @@ def assert_no_formulas(rows: list[list[str]], expected: list[str]) -> None:
     starting_like_formulas = [cell for cell in cells if cell.startswith(FORMULA_STARTERS)]
     assert starting_like_formulas == []
     for text in expected:
-        assert "'" + text in cells, f"{text!r} is missing or changed"
+        assert any(only_marks_added(cell, text) for cell in cells), \
+            f"{text!r} is missing or changed"
+
+
+def only_marks_added(cell: str, text: str) -> bool:
+    """The cell is the text with apostrophes put in front of the pieces that would
+    start a formula (see csv_cell), and nothing else changed."""
+    return cell.startswith("'") and cell.replace("'", "") == text.replace("'", "")
 
 
 def test_ledger_csv_cells_never_start_like_formulas(world, signed_in):
@@ -442,14 +449,16 @@ def test_audit_csv_cells_never_start_like_formulas(app, world, signed_in):
     rows = read_csv(signed_in("admin").get("/admin/audit.csv"))
     assert_no_formulas(rows, [FORMULA_STAFF])
     assert any(row[1] == FINANCE for row in rows)
-    assert any("Void <script>alert(1)</script>" in cell for row in rows for cell in row)
+    # A void reason is a money detail: an admin without finance sees that it happened.
+    assert any(row[2] == "Payment voided" for row in rows)
+    assert not any("Void <script>alert(1)</script>" in cell for row in rows for cell in row)
 
 
 @pytest.mark.parametrize("text", [*FORMULAS, "=1+1", "+1", "-1", "@A1", "\t-1", "\r+1"])
 def test_a_cell_that_starts_like_a_formula_is_kept_as_text(text):
     cell = csv_cell(text)
     assert not cell.startswith(FORMULA_STARTERS)
-    assert cell.endswith(text)
+    assert only_marks_added(cell, text)
 
 
 @pytest.mark.parametrize("value", [None, "", "Rosa Delgado", "Check 1042", 600, "600.00"])

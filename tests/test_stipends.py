@@ -298,7 +298,7 @@ def test_void_keeps_the_payment_visible_with_who_and_why(as_role, people):
     assert kept.voided_by_id == people["finance"].id
     ledger = finance.get(response.location).get_data(as_text=True)
     assert "<s>$600.00</s>" in ledger
-    assert "Voided by Finn Finance" in ledger and "Check lost in the mail" in ledger
+    assert "Voided by <bdi>Finn Finance</bdi>" in ledger and "Check lost in the mail" in ledger
     assert stipend_summary(enrollment_of(people["member"]), TODAY).paid_cents == 0
     assert db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "payment.voided")).one().details["reason"] == \
