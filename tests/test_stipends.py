@@ -76,7 +76,8 @@ def test_member_sees_total_paid_remaining_and_each_payment_in_their_language(
         PaymentMethod.DIRECT_DEPOSIT)
     page = as_role("member_es").get("/stipend").get_data(as_text=True)
     assert 'lang="es"' in page
-    assert "600,00\xa0US$" in page and "1.200,00\xa0US$" in page
+    # Spanish as written in the United States, where the members live.
+    assert "$600.00" in page and "$1,200.00" in page
     assert "20 de noviembre de 2026" in page
     assert "status--ok" in page and "status--error" not in page
 
@@ -155,7 +156,7 @@ def test_recording_shows_what_will_be_recorded_then_records_audits_and_emails(
     message = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.recipient_id == people["member_es"].id)).one()
     assert message.language == "es"
-    assert "600,00" in message.subject and "/stipend" in message.body
+    assert "$600.00" in message.subject and "/stipend" in message.body
     assert "Recorded: $600.00 paid to Rosa Miembro." in finance.get(
         response.location).get_data(as_text=True)
 

@@ -187,6 +187,7 @@ NOT_PAGES = {
     "admin.audit_log_csv": "a spreadsheet download",
     "documents.download": "a file download",
     "documents.ask_for_translation": "a button (POST) on the document page",
+    "meetings.ask_for_meeting_translation": "a button (POST) on the meeting page",
     "documents.publish": "a button (POST) on the document page",
     "applications.sent": "shown after sending; checked in the application journey",
     "applications.draft_saved": "shown after saving; checked in the application journey",
