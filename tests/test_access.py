@@ -32,8 +32,9 @@ def test_only_the_pages_the_design_names_are_public(app):
                       "applications.delete_mine", "applications.draft_saved",
                       "applications.index", "applications.my_application",
                       "applications.print_form", "applications.sent", "applications.status",
-                      "applications.withdraw_mine", "auth.accept_invitation", "auth.enter_code", "auth.forgot_password",
-                      "auth.reset_password", "auth.sign_in", "home.choose_language",
+                      "applications.withdraw_mine", "auth.accept_invitation", "auth.enter_code",
+                      "auth.forgot_password", "auth.reset_password", "auth.sign_in",
+                      "home.choose_language",
                       "home.favicon", "home.set_language", "meetings.feed",
                       "texts.delivery_status", "texts.inbound"]
 
