@@ -146,7 +146,7 @@ def test_what_is_new_since_the_last_visit(app, people, program):
                               language="en", content=VersionContent("History", "Text"),
                               now=utcnow())
     publish_document(staff, reading, utcnow())
-    cancel_meeting(staff, db.session.merge(meeting))
+    cancel_meeting(staff, db.session.merge(meeting), "The room flooded.")
     enrollment = db.session.scalars(
         select(Enrollment).where(Enrollment.user_id == member.id)).one()
     record_payment(people["finance"], enrollment,
@@ -183,3 +183,16 @@ def test_an_online_meeting_offers_no_seat(as_role, people, program):
 def test_the_title_is_in_the_members_language(as_role, people, program):
     make_meeting(program, people["facilitator"], title="Sesión de diseño", language="es")
     assert "Sesión de diseño" in home_of(as_role("member_es"))
+
+
+def test_the_next_meetings_place_is_in_the_members_language(as_role, people, program):
+    """The home page shows the place as staff translated it, like the meeting page."""
+    from portal.meetings.models import MeetingText
+
+    meeting = make_meeting(program, people["facilitator"], starts_in=timedelta(days=3))
+    db.session.add(MeetingText(meeting_id=meeting.id, language="es", title="Sesión",
+                               venue="Ayuntamiento de Boston", room="Sala 801"))
+    db.session.commit()
+    page = home_of(as_role("member_es"))
+    assert "Ayuntamiento de Boston" in page and "Sala 801" in page
+    assert "Ayuntamiento" not in home_of(as_role("member"))

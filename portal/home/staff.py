@@ -15,7 +15,9 @@ from portal.programs.models import Enrollment, EnrollmentStatus, Program
 from portal.stipends.services import (
     OverviewFilter,
     finance_overview,
+    near_threshold_cents,
     program_totals,
+    reporting_threshold,
     stipend_summary,
 )
 
@@ -27,10 +29,12 @@ def _count(query) -> int:
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
 
-def staff_home(person: User, program: Program | None, now: datetime) -> dict:
+def staff_home(person: User, program: Program | None, now: datetime,
+               tax_thresholds: dict[int, int]) -> dict:
     """The staff home page's data for what this person's roles do: meetings for
     facilitators and admins, money and tax forms for finance. A small, fixed number
-    of queries whatever the size of the program."""
+    of queries whatever the size of the program. `tax_thresholds` is the setting
+    TAX_REPORTING_THRESHOLDS, for who is near the yearly reporting threshold."""
     page = {"program": program, "runs_meetings": person.has_role(Role.FACILITATOR, Role.ADMIN),
             "handles_money": person.has_role(Role.FINANCE)}
     if program is None:
@@ -51,7 +55,8 @@ def staff_home(person: User, program: Program | None, now: datetime) -> dict:
         page["documents_waiting"] = _count(documents_waiting(program))
     if page["handles_money"]:
         today = program.local_today(now)
-        page["totals"] = program_totals(program, today)
+        near = near_threshold_cents(reporting_threshold(today.year, tax_thresholds))
+        page["totals"] = program_totals(program, today, near)
         # Counted as the finance overview's filters count, so each number matches the
         # list its link opens.
         page["members_owed"] = _count(finance_overview(program, today,

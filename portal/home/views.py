@@ -39,7 +39,8 @@ def index():
     if current_user.is_staff:
         return render_template("home/staff.html",
                                **staff_home(current_user._get_current_object(), program,
-                                            utcnow()))
+                                            utcnow(),
+                                            current_app.config["TAX_REPORTING_THRESHOLDS"]))
     enrollment = None
     if program is not None:
         enrollment = db.session.scalars(
