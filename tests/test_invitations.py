@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from flask_babel import force_locale, gettext
+from markupsafe import escape
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
@@ -14,6 +16,11 @@ from portal.outbox.models import OutboxMessage
 from portal.programs.models import Enrollment
 
 LINK = re.compile(r"http://portal\.test(/invitation/[A-Za-z0-9_\-]+)")
+
+
+def in_haitian_creole(text: str, **values) -> str:
+    with force_locale("ht"):
+        return str(escape(gettext(text, **values)))
 
 
 def add_person(admin_client, **fields):
@@ -106,12 +113,15 @@ def test_short_and_common_passwords_are_refused_with_a_clear_message(client, as_
                                                                       program):
     add_person(as_role("admin"), email="widline@example.org")
     path = LINK.search(db.session.scalars(select(OutboxMessage.body)).one()).group(1)
+    # The page speaks the invitee's language (Haitian Creole here).
     short = client.post(path, data={"password": "short", "password_again": "short"})
-    assert "Use at least 10 characters." in short.get_data(as_text=True)
+    assert in_haitian_creole("Use at least %(count)d characters.", count=10) in short.get_data(
+        as_text=True)
     common = client.post(path, data={"password": "password123", "password_again": "password123"})
     page = common.get_data(as_text=True)
-    assert "too common" in page
-    assert "<title>Error:" in page
+    assert in_haitian_creole(
+        "This password is too common and easy to guess. Choose another one.") in page
+    assert f"<title>{in_haitian_creole('Error:')}" in page
     # No composition rules: a long all-lowercase phrase is fine.
     assert client.post(path, data={"password": "lowercase words only",
                                    "password_again": "lowercase words only"}).status_code == 302
@@ -122,7 +132,8 @@ def test_mismatched_passwords_are_refused(client, as_role, people, program):
     path = LINK.search(db.session.scalars(select(OutboxMessage.body)).one()).group(1)
     response = client.post(path, data={"password": "mango tree by the sea",
                                        "password_again": "mango tree by the see"})
-    assert "The two passwords are not the same." in response.get_data(as_text=True)
+    assert in_haitian_creole("The two passwords are not the same.") in response.get_data(
+        as_text=True)
     user = db.session.scalars(select(User).where(User.email == "widline@example.org")).one()
     assert user.password_hash is None
 
