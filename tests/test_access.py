@@ -23,9 +23,15 @@ def test_only_sign_in_invitation_reset_language_and_feed_pages_are_public(app):
         rule.endpoint for rule in app.url_map.iter_rules()
         if rule.endpoint != "static" and access_of(app.view_functions[rule.endpoint]) == PUBLIC
     )
-    assert public == ["auth.accept_invitation", "auth.forgot_password", "auth.reset_password",
-                      "auth.sign_in", "home.choose_language", "home.set_language",
-                      "meetings.feed"]
+    # The open call is for anyone: /apply, its form, drafts, confirmation and status check.
+    applying = ["applications.apply", "applications.change_my_contact",
+                "applications.continue_draft", "applications.continue_later",
+                "applications.delete_mine", "applications.draft_saved", "applications.index",
+                "applications.my_application", "applications.print_form", "applications.sent",
+                "applications.status", "applications.withdraw_mine"]
+    assert public == [*applying, "auth.accept_invitation", "auth.forgot_password",
+                      "auth.reset_password", "auth.sign_in", "home.choose_language",
+                      "home.set_language", "meetings.feed"]
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
