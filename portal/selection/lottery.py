@@ -321,6 +321,7 @@ class _Master:
         self.total_row = len(space.profiles)
         self.solver.addRow(1.0, 1.0, 0, [], [])
         self.panels: list[Composition] = []
+        self.fixed: dict[int, float] = {}
 
     def add_panel(self, panel: Composition) -> None:
         rows = [k for k, count in enumerate(panel) if count]
@@ -330,8 +331,20 @@ class _Master:
         self.panels.append(panel)
 
     def fix(self, profile: int, chance: float) -> None:
+        # A little below the value found, so that rounding in the LP never makes the
+        # next round infeasible; `settle` gives the slack back at the end.
+        self.fixed[profile] = max(0.0, chance)
         self.solver.changeCoeff(profile, 0, 0.0)
         self.solver.changeRowBounds(profile, max(0.0, chance - TOLERANCE), INFINITY)
+
+    def settle(self) -> None:
+        """Once every chance is fixed: the lottery over the panels found whose largest
+        shortfall below the fixed chances is smallest (z becomes that shortfall, negated)."""
+        for profile, chance in self.fixed.items():
+            self.solver.changeCoeff(profile, 0, -1.0)
+            self.solver.changeRowBounds(profile, chance, INFINITY)
+        self.solver.changeColBounds(0, -INFINITY, INFINITY)
+        self.solve()
 
     def solve(self) -> tuple[float, list[float], float]:
         self.solver.run()
@@ -378,8 +391,7 @@ def _leximin(space: _Space) -> tuple[list[Composition], list[float], int]:
         for profile in newly:
             master.fix(profile, best)
             fixed.add(profile)
-    master.solver.changeColBounds(0, 0.0, 0.0)  # every row is fixed: z has nothing left to raise
-    master.solve()
+    master.settle()
     return master.panels, master.distribution(), rounds
 
 
