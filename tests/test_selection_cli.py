@@ -84,7 +84,7 @@ def test_impossible_targets_end_with_a_message_naming_the_value(app, files, tmp_
     targets.write_text(TARGETS.replace("Roxbury,1,2", "Roxbury,3,3"), encoding="utf-8")
     result = run_draw(app, pool, targets)
     assert result.exit_code != 0
-    assert "neighborhood=Roxbury needs at least 3, but only 2 people in the pool have it." \
+    assert "neighborhood=Roxbury needs at least 3; people in the pool with it: 2." \
         in result.stderr
     assert result.stdout == ""
 

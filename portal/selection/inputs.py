@@ -77,9 +77,8 @@ def read_pool_csv(text: str) -> dict[str, dict[str, str]]:
     pool: dict[str, dict[str, str]] = {}
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(rows[0]):
-            raise InvalidSelectionInput(N_("Line %(line)d of the pool file has %(found)d "
-                                           "columns instead of %(expected)d."),
-                                        line=line, found=len(row), expected=len(rows[0]))
+            raise InvalidSelectionInput(N_("Line %(line)d of the pool file does not have one "
+                                           "cell for each column of the header."), line=line)
         person_id, values = row[0], row[1:]
         if not person_id or person_id in pool:
             raise InvalidSelectionInput(N_("Line %(line)d of the pool file has an empty or "

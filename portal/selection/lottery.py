@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import highspy
+import numpy as np
 from highspy import _core
 
 from portal.selection.inputs import (
@@ -155,7 +156,7 @@ def check_targets(pool: Mapping[str, Mapping[str, str]], targets: Sequence[Targe
     categories = _check_input(pool, targets, seats)
     if seats > len(pool):
         raise TargetsCannotBeMet(
-            N_("There are %(seats)d seats but only %(people)d people in the pool."),
+            N_("There are more seats (%(seats)d) than people in the pool (%(people)d)."),
             seats=seats, people=len(pool))
     having = Counter((category, answers[category])
                      for answers in pool.values() for category in categories)
@@ -169,24 +170,23 @@ def check_targets(pool: Mapping[str, Mapping[str, str]], targets: Sequence[Targe
                 **params)
         if target.minimum > seats:
             raise TargetsCannotBeMet(
-                N_("%(target)s needs at least %(minimum)d, but there are only %(seats)d "
-                   "seats."), **params)
+                N_("%(target)s needs at least %(minimum)d; seats: %(seats)d."), **params)
         if target.minimum > params["available"]:
             raise TargetsCannotBeMet(
-                N_("%(target)s needs at least %(minimum)d, but only %(available)d people in "
-                   "the pool have it."), **params)
+                N_("%(target)s needs at least %(minimum)d; people in the pool with it: "
+                   "%(available)d."), **params)
     for category in categories:
         rows = [t for t in targets if t.category == category]
         minimums = sum(t.minimum for t in rows)
         if minimums > seats:
             raise TargetsCannotBeMet(
-                N_("The minimums for %(category)s add up to %(total)d, more than the "
-                   "%(seats)d seats."), category=category, total=minimums, seats=seats)
+                N_("The minimums for %(category)s add up to %(total)d; seats: %(seats)d."),
+                category=category, total=minimums, seats=seats)
         room = sum(min(t.maximum, having[category, t.value]) for t in rows)
         if room < seats:
             raise TargetsCannotBeMet(
-                N_("The maximums for %(category)s, and who is in the pool, allow only "
-                   "%(total)d seats to be filled, fewer than the %(seats)d seats."),
+                N_("The maximums for %(category)s, given who is in the pool, fill at most "
+                   "%(total)d; seats: %(seats)d."),
                 category=category, total=room, seats=seats)
     space = _Space(pool, targets, seats, categories)
     if space.some_panel(space.categories) is None:
@@ -321,6 +321,7 @@ class _Master:
         self.total_row = len(space.profiles)
         self.solver.addRow(1.0, 1.0, 0, [], [])
         self.panels: list[Composition] = []
+        self.known: set[Composition] = set()
         self.fixed: dict[int, float] = {}
 
     def add_panel(self, panel: Composition) -> None:
@@ -329,6 +330,7 @@ class _Master:
         self.solver.addCol(0.0, 0.0, INFINITY, len(rows) + 1, rows + [self.total_row],
                            values + [1.0])
         self.panels.append(panel)
+        self.known.add(panel)
 
     def fix(self, profile: int, chance: float) -> None:
         # A little below the value found, so that rounding in the LP never makes the
@@ -359,10 +361,84 @@ class _Master:
         return list(self.solver.getSolution().col_value[1:])
 
 
+class _SwapSearch:
+    """Cheap pricing: from panels already known, move one seat at a time to the profile that
+    raises the panel's weight most while every target still holds. The exact integer
+    program is asked only when this finds nothing, so the column generation still stops
+    only when no panel at all would improve the lottery."""
+
+    STARTS = 3
+
+    def __init__(self, space: _Space):
+        self.space = space
+        self.values: list[dict[str, int]] = []
+        self.low: list[np.ndarray] = []
+        self.high: list[np.ndarray] = []
+        for category in space.categories:
+            rows = [t for t in space.targets if t.category == category]
+            self.values.append({t.value: index for index, t in enumerate(rows)})
+            self.low.append(np.array([t.minimum for t in rows]))
+            self.high.append(np.array([t.maximum for t in rows]))
+        self.value_of = np.array([[self.values[j][profile[j]]
+                                   for j in range(len(space.categories))]
+                                  for profile in space.profiles]).reshape(
+                                      len(space.profiles), len(space.categories))
+        self.cap = np.minimum(np.array(space.sizes), space.seats)
+
+    def improve(self, panel: Composition, weights: np.ndarray) -> Composition:
+        counts = np.array(panel)
+        columns = range(len(self.values))
+        filled = [np.bincount(self.value_of[:, j], weights=counts,
+                              minlength=len(self.values[j])) for j in columns]
+        while True:
+            room = counts < self.cap
+            may_grow = [filled[j] < self.high[j] for j in columns]
+            best = (1e-12, -1, -1)
+            for seated in np.flatnonzero(counts):
+                allowed = room.copy()
+                allowed[seated] = False
+                for j in columns:
+                    own = self.value_of[seated, j]
+                    same = self.value_of[:, j] == own
+                    if filled[j][own] > self.low[j][own]:
+                        allowed &= same | may_grow[j][self.value_of[:, j]]
+                    else:
+                        allowed &= same
+                if not allowed.any():
+                    continue
+                gains = np.where(allowed, weights - weights[seated], -np.inf)
+                taken = int(np.argmax(gains))
+                if gains[taken] > best[0]:
+                    best = (gains[taken], int(seated), taken)
+            if best[1] < 0:
+                return tuple(int(count) for count in counts)
+            _, leaving, joining = best
+            counts[leaving] -= 1
+            counts[joining] += 1
+            for j in columns:
+                filled[j][self.value_of[leaving, j]] -= 1
+                filled[j][self.value_of[joining, j]] += 1
+
+    def improving_panels(self, known: list[Composition], weights: Sequence[float],
+                         threshold: float) -> list[Composition]:
+        vector = np.array(weights)
+        scores = np.array(known) @ vector
+        starts = np.argsort(-scores, kind="stable")[:self.STARTS]
+        found: list[Composition] = []
+        seen = set(known)
+        for start in starts:
+            panel = self.improve(known[int(start)], vector)
+            if panel not in seen and float(np.dot(panel, vector)) > threshold:
+                found.append(panel)
+                seen.add(panel)
+        return found
+
+
 def _leximin(space: _Space) -> tuple[list[Composition], list[float], int]:
     """Column generation inside the leximin loop of Flanigan et al.: the panels used and their
     chances, and how many leximin rounds it took."""
     pricing = space.pricing_model(space.categories)
+    swaps = _SwapSearch(space)
     master = _Master(space)
     panels, never = _covering_panels(space, pricing)
     for panel in panels:
@@ -377,11 +453,16 @@ def _leximin(space: _Space) -> tuple[list[Composition], list[float], int]:
         while True:
             best, duals, total_dual = master.solve()
             weights = [max(0.0, duals[k]) / space.sizes[k] for k in range(len(space.profiles))]
-            panel = space.best_panel(pricing, weights)
-            gain = sum(w * c for w, c in zip(weights, panel, strict=True))
-            if gain <= -total_dual + TOLERANCE or panel in master.panels:
-                break
-            master.add_panel(panel)
+            threshold = -total_dual + TOLERANCE
+            found = swaps.improving_panels(master.panels, weights, threshold)
+            if not found:
+                panel = space.best_panel(pricing, weights)
+                gain = sum(w * c for w, c in zip(weights, panel, strict=True))
+                if gain <= threshold or panel in master.known:
+                    break
+                found = [panel]
+            for panel in found:
+                master.add_panel(panel)
         # A profile whose dual is positive is held at `best` by every optimal lottery
         # (complementary slackness); fixing it lets the next round raise the others.
         newly = [k for k in range(len(space.profiles))
