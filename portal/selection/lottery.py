@@ -315,6 +315,9 @@ class _Master:
         self.solver = _solver()
         # Each solve starts from the last basis; presolve would throw that away.
         self.solver.setOptionValue("presolve", "off")
+        # New panels are new columns: the last solution stays feasible, so primal simplex
+        # carries on from it where dual simplex would start over.
+        self.solver.setOptionValue("simplex_strategy", 4)
         self.solver.addCol(-1.0, 0.0, INFINITY, 0, [], [])  # z
         for _ in space.profiles:
             self.solver.addRow(0.0, INFINITY, 1, [0], [-1.0])
@@ -322,6 +325,7 @@ class _Master:
         self.solver.addRow(1.0, 1.0, 0, [], [])
         self.panels: list[Composition] = []
         self.known: set[Composition] = set()
+        self._matrix: np.ndarray | None = None
         self.fixed: dict[int, float] = {}
 
     def add_panel(self, panel: Composition) -> None:
@@ -331,6 +335,14 @@ class _Master:
                            values + [1.0])
         self.panels.append(panel)
         self.known.add(panel)
+
+    def matrix(self) -> np.ndarray:
+        """The panels found so far, one row each, for scoring them all at once."""
+        if self._matrix is None or len(self._matrix) != len(self.panels):
+            known = 0 if self._matrix is None else len(self._matrix)
+            rows = np.array(self.panels[known:]).reshape(-1, len(self.space.profiles))
+            self._matrix = rows if self._matrix is None else np.vstack([self._matrix, rows])
+        return self._matrix
 
     def fix(self, profile: int, chance: float) -> None:
         # A little below the value found, so that rounding in the LP never makes the
@@ -367,7 +379,7 @@ class _SwapSearch:
     program is asked only when this finds nothing, so the column generation still stops
     only when no panel at all would improve the lottery."""
 
-    STARTS = 3
+    STARTS = 8
 
     def __init__(self, space: _Space):
         self.space = space
@@ -419,15 +431,15 @@ class _SwapSearch:
                 filled[j][self.value_of[leaving, j]] -= 1
                 filled[j][self.value_of[joining, j]] += 1
 
-    def improving_panels(self, known: list[Composition], weights: Sequence[float],
+    def improving_panels(self, master: _Master, weights: Sequence[float],
                          threshold: float) -> list[Composition]:
         vector = np.array(weights)
-        scores = np.array(known) @ vector
+        scores = master.matrix() @ vector
         starts = np.argsort(-scores, kind="stable")[:self.STARTS]
         found: list[Composition] = []
-        seen = set(known)
+        seen = set(master.known)
         for start in starts:
-            panel = self.improve(known[int(start)], vector)
+            panel = self.improve(master.panels[int(start)], vector)
             if panel not in seen and float(np.dot(panel, vector)) > threshold:
                 found.append(panel)
                 seen.add(panel)
@@ -454,7 +466,7 @@ def _leximin(space: _Space) -> tuple[list[Composition], list[float], int]:
             best, duals, total_dual = master.solve()
             weights = [max(0.0, duals[k]) / space.sizes[k] for k in range(len(space.profiles))]
             threshold = -total_dual + TOLERANCE
-            found = swaps.improving_panels(master.panels, weights, threshold)
+            found = swaps.improving_panels(master, weights, threshold)
             if not found:
                 panel = space.best_panel(pricing, weights)
                 gain = sum(w * c for w, c in zip(weights, panel, strict=True))
