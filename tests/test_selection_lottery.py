@@ -291,19 +291,18 @@ def test_next_alternate_only_asks_for_targets_the_panel_still_meets():
 # --- impossible targets -----------------------------------------------------------------
 
 
+def areas(roxbury: tuple[int, int], dorchester: tuple[int, int]) -> list[Target]:
+    return [Target("area", "Roxbury", *roxbury), Target("area", "Dorchester", *dorchester)]
+
+
 @pytest.mark.parametrize(("targets", "seats", "message"), [
-    ([Target("area", "Roxbury", 3, 3), Target("area", "Dorchester", 0, 4)], 3,
-     "area=Roxbury needs at least 3; people in the pool with it: 2."),
-    ([Target("area", "Roxbury", 2, 2), Target("area", "Dorchester", 2, 4)], 3,
-     "The minimums for area add up to 4; seats: 3."),
-    ([Target("area", "Roxbury", 0, 1), Target("area", "Dorchester", 0, 1)], 3,
+    (areas((3, 3), (0, 4)), 3, "area=Roxbury needs at least 3; people in the pool with it: 2."),
+    (areas((2, 2), (2, 4)), 3, "The minimums for area add up to 4; seats: 3."),
+    (areas((0, 1), (0, 1)), 3,
      "The maximums for area, given who is in the pool, fill at most 2; seats: 3."),
-    ([Target("area", "Roxbury", 2, 1), Target("area", "Dorchester", 0, 4)], 3,
-     "area=Roxbury asks for at least 2 but at most 1."),
-    ([Target("area", "Roxbury", 0, 2), Target("area", "Dorchester", 4, 4)], 3,
-     "area=Dorchester needs at least 4; seats: 3."),
-    ([Target("area", "Roxbury", 0, 2), Target("area", "Dorchester", 0, 4)], 7,
-     "There are more seats (7) than people in the pool (6)."),
+    (areas((2, 1), (0, 4)), 3, "area=Roxbury asks for at least 2 but at most 1."),
+    (areas((0, 2), (4, 4)), 3, "area=Dorchester needs at least 4; seats: 3."),
+    (areas((0, 2), (0, 4)), 7, "There are more seats (7) than people in the pool (6)."),
 ])
 def test_impossible_targets_are_refused_by_name(targets, seats, message):
     with pytest.raises(TargetsCannotBeMet) as refusal:
