@@ -200,14 +200,22 @@ def test_admins_without_finance_see_that_a_payment_happened_not_its_details(
     enrollment = db.session.scalars(select(Enrollment).where(
         Enrollment.user_id == member.id)).one()
     today = program.local_today(utcnow())
-    record_payment(people["finance"], enrollment,
-                   PaymentDetails(34_567, today, PaymentMethod.CHECK, "Check 4411", None),
-                   submission_key=new_submission_key(), today=today)
+    payment, _ = record_payment(
+        people["finance"], enrollment,
+        PaymentDetails(34_567, today, PaymentMethod.CHECK, "Check 4411", None),
+        submission_key=new_submission_key(), today=today)
+    db.session.commit()
+    # A voided payment's notice names the amount too.
+    from portal.stipends.models import VoidReason
+    from portal.stipends.services import void_payment
+
+    void_payment(people["finance"], payment, "Lost in the mail", utcnow(), kind=VoidReason.LOST)
     db.session.commit()
     admin = as_role("admin")
     for path in ("/admin/audit", "/admin/audit.csv", "/admin/outbox"):
         body = admin.get(path).get_data(as_text=True)
         assert "34567" not in body and "345.67" not in body and "Check 4411" not in body, path
+        assert "Lost in the mail" not in body, path
     assert "Payment recorded" in admin.get("/admin/audit").get_data(as_text=True)
     both = make_person(program, Role.ADMIN, Role.FINANCE, name="Bo Both")
     client = app.test_client()
