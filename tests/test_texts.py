@@ -609,3 +609,14 @@ def test_the_demo_reply_command_answers_like_a_text(app, program, people, textin
     assert db.session.scalars(select(Rsvp.response).where(
         Rsvp.user_id == person.id, Rsvp.meeting_id == meeting.id)).one() \
         == Response.NOT_ATTENDING
+
+
+def test_the_roster_download_writes_phones_as_people_read_them(app, program, people, texting):
+    """E.164 starts with "+", which a spreadsheet would take for a formula (and the
+    guard would mark with an apostrophe); the roster writes the number as dialled."""
+    texter(program, language="en")
+    meeting = make_meeting(program, people["facilitator"])
+    staff = app.test_client()
+    sign_in(staff, people["facilitator"])
+    text = staff.get(f"/meetings/{meeting.id}/roster.csv").get_data(as_text=True)
+    assert "(617) 555-0178" in text and "+1617" not in text and "'+" not in text

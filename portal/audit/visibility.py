@@ -10,8 +10,8 @@ from portal.auth.models import Role, User
 
 # Audit actions about money, and the details of theirs that only finance reads.
 MONEY_ACTIONS = frozenset({"payment.recorded", "payment.voided"})
-MONEY_DETAILS = frozenset({"amount_cents", "reference", "reason", "reason_kind", "method", "paid_on",
-                           "note"})
+MONEY_DETAILS = frozenset({"amount_cents", "reference", "reason", "reason_kind", "method",
+                           "paid_on", "note"})
 # Emails whose subject and body speak of money.
 MONEY_TOPICS = frozenset({"payment_recorded", "payment_voided"})
 

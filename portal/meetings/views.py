@@ -96,6 +96,7 @@ from portal.meetings.translations import (
 from portal.meetings.waitlist import my_waitlist_places
 from portal.programs.current import current_program_or_404, enrolled_in_current_program
 from portal.programs.services import program_for
+from portal.texts.phones import for_people as phone_for_people
 from portal.unsent import take_unsent_form
 from portal.web import (
     interpretation_name,
@@ -582,7 +583,7 @@ def _roster_table(meeting: Meeting) -> tuple[list, Iterator[tuple]]:
         # Runs while the download is written, fetching a few hundred members at a time.
         result = db.session.execute(query.execution_options(yield_per=ROWS_PER_FETCH))
         for member, rsvp, mark in result:
-            yield (member.name, member.email, member.phone,
+            yield (member.name, member.email, phone_for_people(member.phone),
                    response_name(rsvp.response if rsvp else None),
                    interpretation_name(rsvp.interpretation_language) if rsvp else "",
                    rsvp.childcare_children if rsvp else "",
