@@ -19,6 +19,7 @@ from portal.meetings.models import MeetingWords, Shown
 from portal.programs.current import current_program
 from portal.programs.models import Translated
 from portal.texts.phones import for_people
+from portal.texts.services import reachable
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -210,6 +211,7 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.filters["month_name"] = month_name
     app.jinja_env.filters["isolate"] = isolate
     app.jinja_env.filters["phone"] = for_people
+    app.jinja_env.globals["reachable"] = reachable
     app.jinja_env.globals["interpretation_name"] = interpretation_name
     app.jinja_env.globals["comma"] = comma
     app.jinja_env.globals["place_parts"] = place_parts

@@ -168,7 +168,8 @@ def test_voiding_emails_the_member_in_their_language_why_and_what_happens_next(
     response = finance.post(f"/finance/payments/{payment.id}/void",
                             data={"reason": "Internal: stopped at the bank", "reason_kind": "lost"})
     assert response.status_code == 302
-    assert "gets an email saying why" in finance.get(response.location).get_data(as_text=True)
+    page = finance.get(response.location).get_data(as_text=True)
+    assert "is told why, by email or text as they chose" in page
     [message] = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.recipient_id == people["member_es"].id,
         OutboxMessage.subject.like("%cancel%"))).all()

@@ -341,7 +341,7 @@ def test_cancelling_asks_why_then_tells_every_member_with_the_reason(answered, a
     client, _day, meeting, quiet = answered
     confirm = client.get(f"/meetings/{meeting.id}/cancel").get_data(as_text=True)
     assert "Why is the meeting cancelled?" in confirm
-    assert "3 members of the program will get an email" in confirm
+    assert "3 members of the program will be told in their language, by email or text" in confirm
     refused = client.post(f"/meetings/{meeting.id}/cancel", data={"reason": " "})
     assert "Say why the meeting is cancelled." in refused.get_data(as_text=True)
     assert the_meeting().status == MeetingStatus.SCHEDULED and outbox() == []

@@ -620,3 +620,23 @@ def test_the_roster_download_writes_phones_as_people_read_them(app, program, peo
     sign_in(staff, people["facilitator"])
     text = staff.get(f"/meetings/{meeting.id}/roster.csv").get_data(as_text=True)
     assert "(617) 555-0178" in text and "+1617" not in text and "'+" not in text
+
+
+def test_email_cannot_be_chosen_without_an_address(app, program, people, texting):
+    """A member without email who picks "by email" would hear nothing at all."""
+    person = texter(program, name="Djenaba Monteiro", language="kea")
+    client = app.test_client()
+    sign_in(client, person)
+    form = {"name": person.name, "preferred_language": "kea", "email": "",
+            "phone": "617-555-0178", "childcare_children": "0", "reach_by": "email"}
+    page = client.post("/profile/", data=form).get_data(as_text=True)
+    assert 'href="#reach_by"' in page  # in the error summary
+    db.session.expire_all()
+    assert db.session.get(User, person.id).reach_by == ReachBy.TEXT
+    admin = app.test_client()
+    sign_in(admin, people["admin"])
+    response = admin.post("/admin/people/new", data={
+        "name": "Mariam Yusuf", "preferred_language": "ar", "username": "mariam",
+        "phone": "617-555-0190", "reach_by": "email", "roles": ["member"]})
+    assert response.status_code == 200 and 'href="#reach_by"' in response.get_data(as_text=True)
+    assert db.session.scalars(select(User).where(User.username == "mariam")).first() is None

@@ -77,7 +77,8 @@ def update_profile(
     new_number = (phone or None) != user.phone
     user.phone = phone or None
     try:
-        choose_ways(user, reach_by, ConsentSource.PROFILE, now, new_number=new_number)
+        choose_ways(user, reach_by, ConsentSource.PROFILE, now, new_number=new_number,
+                    email=email)
     except TextRuleError as error:
         raise PersonRuleError(error.field, error.message) from error
     for key in NOTIFICATION_FIELDS:

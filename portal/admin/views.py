@@ -94,6 +94,16 @@ AUDIT_ACTIONS = {
     "document.version_replaced": _l("Language version replaced"),
     "program.translated": _l("Program name translated"),
     "tax_details.changed": _l("Legal name or mailing address changed"),
+    "call.opened": _l("Open call opened"),
+    "call.translated": _l("Open call translated"),
+    "application.received": _l("Application received"),
+    "application.opened": _l("Application opened"),
+    "application.accepted_late": _l("Late application accepted"),
+    "application.eligibility_marked": _l("Eligibility marked"),
+    "application.merged": _l("Duplicate applications merged"),
+    "application.contact_changed": _l("Applicant's contact details changed"),
+    "application.withdrawn": _l("Application withdrawn"),
+    "application.deleted": _l("Application deleted"),
 }
 
 

@@ -336,8 +336,8 @@ def version(document_id: int):
             _content_from(form), utcnow()))
         if saved:
             version, closed = result
-            flash(_("The version is saved.") + (" " + _(
-                "Everyone who asked for it will get an email.") if closed else ""), "success")
+            told = _("Everyone who asked for it is told, by email or text as they chose.")
+            flash(_("The version is saved.") + (" " + told if closed else ""), "success")
             return redirect(url_for("documents.document", document_id=document.id,
                                     language=version.language))
     return render_template("documents/version_form.html", form=form, document=document,

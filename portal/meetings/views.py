@@ -549,8 +549,8 @@ def cancel(meeting_id: int):
             form.add_error(error.field, error.message)
         else:
             db.session.commit()
-            flash(_("The meeting is cancelled. Every member of the program will get an "
-                    "email with your reason."), "success")
+            flash(_("The meeting is cancelled. Every member of the program is told, by email "
+                    "or text as they chose, with your reason."), "success")
             return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
     return render_template("meetings/cancel.html", form=form, meeting=meeting,
                            text=meeting.text_for(current_language().code),

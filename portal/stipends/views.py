@@ -64,6 +64,7 @@ from portal.stipends.services import (
     tax_year_totals,
     void_payment,
 )
+from portal.texts.services import reachable
 from portal.web import page_number, whole_number
 
 bp = Blueprint("stipends", __name__)
@@ -288,13 +289,13 @@ def void(payment_id: int):
                 form.add_error(error.field, error.message)
             else:
                 db.session.commit()
-                if payment.enrollment.user.email:
+                if reachable(payment.enrollment.user):
                     flash(_("The payment is voided. It stays on the ledger, crossed out. "
-                            "%(name)s gets an email saying why.",
+                            "%(name)s is told why, by email or text as they chose.",
                             name=payment.enrollment.user.name), "success")
                 else:
                     flash(_("The payment is voided. It stays on the ledger, crossed out. "
-                            "%(name)s has no email address: tell them yourself.",
+                            "No email or text reaches %(name)s: tell them yourself.",
                             name=payment.enrollment.user.name), "success")
                 return redirect(back)
     return render_template("stipends/void.html", payment=payment, form=form,

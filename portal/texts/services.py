@@ -40,6 +40,11 @@ def reaches_by_email(person: User) -> bool:
     return person.active and person.reach_by.by_email and bool(person.email)
 
 
+def reachable(person: User) -> bool:
+    """True when some channel reaches the person; otherwise staff must call them."""
+    return reaches_by_email(person) or reaches_by_text(person)
+
+
 def record_consent(person: User, given: bool, source: ConsentSource, now: datetime,
                    actor: User | None = None, new_number: bool = False) -> TextConsent | None:
     """Add a line to the person's consent ledger when their answer changes, or
@@ -59,12 +64,16 @@ def record_consent(person: User, given: bool, source: ConsentSource, now: dateti
 
 
 def choose_ways(person: User, reach_by: ReachBy, source: ConsentSource, now: datetime,
-                actor: User | None = None, new_number: bool = False) -> None:
+                actor: User | None = None, new_number: bool = False,
+                email: str | None = None) -> None:
     """Set how the portal reaches a person, recording consent to texts when
-    texts are chosen and its withdrawal when they are given up."""
+    texts are chosen and its withdrawal when they are given up. `email` is an
+    address typed but not yet confirmed, which counts as theirs here."""
     if reach_by.by_text and not takes_texts(person.phone):
         raise TextRuleError("phone", _l(
             "To get texts, enter a mobile phone number that can receive them."))
+    if reach_by.by_email and not (email or person.email):
+        raise TextRuleError("reach_by", _l("To get emails, enter an email address first."))
     person.reach_by = reach_by
     record_consent(person, reach_by.by_text, source, now, actor, new_number)
 
