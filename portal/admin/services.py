@@ -96,7 +96,7 @@ def add_person(
     phone: str | None,
     preferred_language: str,
     roles: set[Role],
-    reach_by: ReachBy | None,
+    reach_by: ReachBy | None = None,
     now: datetime,
     invitation_lifetime,
 ) -> Invitation:

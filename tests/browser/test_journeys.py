@@ -289,3 +289,20 @@ def test_the_application_form_by_keyboard_alone(browser, live, axe_source):
     tab_to(page, "#preferred_contact-0", limit=30)
     tab_to(page, "button[value=send]", limit=120)
     context.close()
+
+
+def test_changing_language_midway_keeps_what_was_typed(browser, live, axe_source):
+    """An applicant who switches to Arabic halfway through the form finds their
+    answers still there, in the page that now speaks Arabic."""
+    context = new_context(browser, live, axe_source, "phone")
+    page = context.new_page()
+    page.goto("/language/es?next=/apply")
+    page.goto("/apply")
+    page.fill("#name", "Lucía Ortiz")
+    page.fill("#statement", "Lo que viví me enseñó a escuchar.")
+    page.click("summary:has(.visually-hidden)")  # the language switcher
+    page.click(".language-list a[hreflang=ar]")
+    page.wait_for_function("document.documentElement.lang === 'ar'")
+    assert page.input_value("#name") == "Lucía Ortiz"
+    assert page.input_value("#statement") == "Lo que viví me enseñó a escuchar."
+    context.close()
