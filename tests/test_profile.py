@@ -74,3 +74,14 @@ def test_email_used_by_someone_else_is_not_taken_nor_revealed(as_role, people):
 def test_email_cannot_be_emptied_by_someone_who_signs_in_with_it(as_role, people):
     response = as_role("member").post("/profile/", data={**PROFILE, "email": ""})
     assert "cannot be empty" in response.get_data(as_text=True)
+
+
+def test_text_people_write_runs_in_its_own_direction(as_role):
+    """English access needs typed on an Arabic page keep their full stop at the end."""
+    import re
+
+    page = as_role("member").get("/profile/").get_data(as_text=True)
+    textarea = re.search(r'<textarea[^>]*name="access_needs"[^>]*>', page).group(0)
+    name = re.search(r'<input[^>]*name="name"[^>]*>', page).group(0)
+    email = re.search(r'<input[^>]*name="email"[^>]*>', page).group(0)
+    assert 'dir="auto"' in textarea and 'dir="auto"' in name and 'dir=' not in email
