@@ -55,7 +55,8 @@ def test_a_meeting_change_reads_as_a_sentence_with_the_name_and_both_times(
     client.get("/language/es")
     spanish = client.get("/admin/audit").get_data(as_text=True)
     assert "Ana Pérez cambió la reunión «Welcome»: hora de" in spanish
-    assert "mié, 2 dic 2026" in spanish
+    assert "mié, 2 de dic de 2026 6:00\u202fp.m." in spanish  # as written in the US
+    assert "p.m.." not in spanish  # one full stop after "p.m." ends the sentence
 
 
 def test_people_events_name_the_person_and_roles(as_role, people):

@@ -174,7 +174,7 @@ def test_voiding_emails_the_member_in_their_language_why_and_what_happens_next(
         OutboxMessage.recipient_id == people["member_es"].id,
         OutboxMessage.subject.like("%cancel%"))).all()
     assert message.language == "es"
-    assert "600,00" in message.subject
+    assert "$600.00" in message.subject  # Spanish as written in the US
     assert "se perdió" in message.body  # the reason, in plain Spanish
     assert "Qué pasa ahora" in message.body  # and what happens next
     assert "stopped at the bank" not in message.body  # the staff's own note stays in-house

@@ -25,7 +25,7 @@ def test_member_saves_profile_preferences_and_needs(as_role, people):
     assert response.status_code == 302
     user = db.session.get(User, people["member"].id)
     assert user.preferred_language == "vi"
-    assert user.phone == "617-555-0100"
+    assert user.phone == "+16175550100"  # stored in E.164, for texts
     assert user.notify_meeting_changes and user.notify_payments
     assert not user.notify_reminders and not user.notify_new_materials
     assert user.interpretation_language == "vi"

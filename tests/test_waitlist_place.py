@@ -15,6 +15,13 @@ from tests.conftest import make_person, sign_in
 from tests.test_meetings import make_meeting
 
 
+def place_notices(*topics: str):
+    """The notices of a new place on the waitlist, and of a seat given from it (answers
+    are confirmed by email too)."""
+    return select(OutboxMessage).where(
+        OutboxMessage.topic.in_(topics or ("waitlist_place", "seat_available")))
+
+
 def full_meeting_with_waitlist(program, people):
     """One seat, taken; three people waiting, in order."""
     meeting = make_meeting(program, people["facilitator"], capacity=1)
@@ -46,7 +53,7 @@ def test_places_move_up_and_each_person_is_told_in_their_language(client, people
     rsvp_for_meeting(db.session.get(User, waiting[0].id), meeting, Response.VIRTUAL, Needs(),
                      utcnow())
     db.session.commit()
-    told = {m.recipient_id: m for m in db.session.scalars(select(OutboxMessage))}
+    told = {m.recipient_id: m for m in db.session.scalars(place_notices())}
     assert set(told) == {waiting[1].id, waiting[2].id}
     assert told[waiting[1].id].language == "ht" and "1" in told[waiting[1].id].subject
     assert told[waiting[2].id].language == "es" and "2" in told[waiting[2].id].subject
@@ -56,7 +63,7 @@ def test_places_move_up_and_each_person_is_told_in_their_language(client, people
     rsvp_for_meeting(db.session.get(User, seated.id), meeting, Response.NOT_ATTENDING, Needs(),
                      utcnow())
     db.session.commit()
-    told = {m.recipient_id: m for m in db.session.scalars(select(OutboxMessage))}
+    told = {m.recipient_id: m for m in db.session.scalars(place_notices())}
     assert set(told) == {waiting[1].id, waiting[2].id}
     assert "1" in told[waiting[2].id].subject
     sign_in(client, db.session.get(User, waiting[2].id))
@@ -71,7 +78,7 @@ def test_joining_the_end_of_the_waitlist_tells_nobody_else(people, program):
     late = make_person(program, Role.MEMBER, name="Late")
     rsvp_for_meeting(late, meeting, Response.WAITLISTED, Needs(), utcnow())
     db.session.commit()
-    assert db.session.scalars(select(OutboxMessage)).all() == []
+    assert db.session.scalars(place_notices()).all() == []
 
 
 def test_the_calendar_file_gives_the_place(client, people, program):

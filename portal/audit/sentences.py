@@ -381,9 +381,15 @@ def describe(event: AuditEvent, reader: Reader, what: str) -> str:
     actor = reader.person(event.actor_id) if event.actor_id else _("The system")
     builder = SENTENCES.get(event.action)
     if builder is None:
-        return generic_sentence(event, actor, what)
+        return one_full_stop(generic_sentence(event, actor, what))
     try:
-        return builder(event, actor, reader)
+        return one_full_stop(builder(event, actor, reader))
     except (KeyError, TypeError, ValueError, AttributeError):
         # Details written by an older version of the portal: say what happened, plainly.
-        return generic_sentence(event, actor, what)
+        return one_full_stop(generic_sentence(event, actor, what))
+
+
+def one_full_stop(sentence: str) -> str:
+    """A sentence whose last word ends in a point ("6:00 p.m.") ends with that one."""
+    text = str(sentence)
+    return text[:-1] if text.endswith("..") and not text.endswith("...") else text
