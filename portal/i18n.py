@@ -279,3 +279,10 @@ def language_name_in_itself(code: str) -> Markup:
 def language_context() -> dict:
     language = current_language()
     return {"LANGUAGES": LANGUAGES, "current_language": language}
+
+
+def one_full_stop(sentence) -> str:
+    """A sentence whose last word ends in a point ("6:00 p.m." in Spanish as written
+    in the US) ends with that point, not with two."""
+    text = str(sentence)
+    return text[:-1] if text.endswith("..") and not text.endswith("...") else text

@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 from portal.access import enforce_access, enforce_csrf
 from portal.account.forms import interpretation_choices
 from portal.auth.models import Role
-from portal.i18n import current_language, language_context, language_name, money
+from portal.i18n import current_language, language_context, language_name, money, one_full_stop
 from portal.meetings.models import MeetingWords, Shown
 from portal.programs.current import current_program
 from portal.programs.models import Translated
@@ -211,6 +211,7 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.filters["month_name"] = month_name
     app.jinja_env.filters["isolate"] = isolate
     app.jinja_env.filters["phone"] = for_people
+    app.jinja_env.filters["one_full_stop"] = one_full_stop
     app.jinja_env.globals["reachable"] = reachable
     app.jinja_env.globals["interpretation_name"] = interpretation_name
     app.jinja_env.globals["comma"] = comma

@@ -395,3 +395,15 @@ def test_a_send_that_meets_a_locked_sqlite_database_is_tried_again(client, call,
     response = client.post("/apply/design-group-2027", data=answers())
     assert response.status_code == 302
     assert refusals == [1] and len(applications()) == 1
+
+
+def test_the_deadline_reads_as_each_language_writes_it(client, call):
+    """Spanish ends "… 5:00 p.m." with one full stop; Arabic joins the day and the
+    time with its own comma."""
+    client.get("/language/es")
+    spanish = client.get("/apply/design-group-2027").get_data(as_text=True)
+    assert "5:00\u202fp.m." in spanish and "p.m.." not in spanish
+    client.get("/language/ar")
+    arabic = client.get("/apply/design-group-2027").get_data(as_text=True)
+    deadline = arabic.split('class="deadline"', 1)[1].split("</p>", 1)[0]
+    assert "،" in deadline and "2026," not in deadline and "2027," not in deadline

@@ -304,9 +304,11 @@ def _attach_scan(application: Application, data: bytes) -> None:
 def deadline_words(call: OpenCall) -> str:
     """"Tuesday, November 10, 2026, 5:00 PM" in the reader's language, in the call's own zone."""
     from flask_babel import format_date, format_time
+    from flask_babel import gettext as _
 
-    return (f"{format_date(call.closes_at, 'full', rebase=False)}, "
-            f"{format_time(call.closes_at, 'short', rebase=False)}")
+    # Joined with the reader's own comma (Arabic "،"), as everywhere else.
+    return _("%(first)s, %(second)s", first=format_date(call.closes_at, "full", rebase=False),
+             second=format_time(call.closes_at, "short", rebase=False))
 
 
 # --- Drafts ------------------------------------------------------------------------------------

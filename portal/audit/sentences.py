@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from portal.admin.forms import ROLE_LABELS
 from portal.audit.models import AuditEvent
 from portal.documents.forms import KIND_LABELS
-from portal.i18n import money
+from portal.i18n import money, one_full_stop
 from portal.meetings.forms import ATTENDANCE_LABELS, FORMAT_LABELS
 from portal.stipends.labels import METHOD_LABELS, TAX_FORM_LABELS, VOID_REASON_LABELS
 from portal.web import interpretation_name
@@ -388,8 +388,3 @@ def describe(event: AuditEvent, reader: Reader, what: str) -> str:
         # Details written by an older version of the portal: say what happened, plainly.
         return one_full_stop(generic_sentence(event, actor, what))
 
-
-def one_full_stop(sentence: str) -> str:
-    """A sentence whose last word ends in a point ("6:00 p.m.") ends with that one."""
-    text = str(sentence)
-    return text[:-1] if text.endswith("..") and not text.endswith("...") else text
