@@ -23,7 +23,7 @@ from portal.meetings.models import Meeting
 from portal.programs.models import Program
 
 WELCOME_AGENDA = {
-    "en": ("Agenda: welcome and orientation", """\
+    "en": ("Welcome and orientation", """\
 **6:00 pm** Food, and time to settle in
 
 **6:15 pm** Welcome from the city team and introductions: your name, your neighborhood,
@@ -40,7 +40,7 @@ and what brought you here
 
 If you need a break at any time, take it. There is a quiet room next door (Room 802).
 """),
-    "es": ("Orden del día: bienvenida y orientación", """\
+    "es": ("Bienvenida y orientación", """\
 **6:00 pm** Comida y tiempo para acomodarse
 
 **6:15 pm** Bienvenida del equipo de la ciudad y presentaciones: su nombre, su barrio
@@ -57,7 +57,7 @@ y qué le trajo aquí
 
 Si necesita un descanso en cualquier momento, tómelo. Hay una sala tranquila al lado (Sala 802).
 """),
-    "zh_Hant": ("議程：歡迎與說明會", """\
+    "zh_Hant": ("歡迎與說明會", """\
 **下午 6:00** 用餐，稍作休息
 
 **下午 6:15** 市府團隊致歡迎詞及自我介紹：您的名字、您住的社區，以及您來參加的原因
@@ -73,7 +73,7 @@ Si necesita un descanso en cualquier momento, tómelo. Hay una sala tranquila al
 
 任何時候需要休息都可以。隔壁有安靜的房間（802 室）。
 """),
-    "vi": ("Chương trình: chào mừng và giới thiệu", """\
+    "vi": ("Chào mừng và giới thiệu", """\
 **6:00 chiều** Ăn uống và ổn định chỗ ngồi
 
 **6:15 chiều** Nhóm của thành phố chào mừng và mọi người tự giới thiệu: tên, khu phố,
@@ -90,7 +90,7 @@ và lý do bạn đến đây
 
 Bạn có thể nghỉ bất cứ lúc nào. Có một phòng yên tĩnh bên cạnh (Phòng 802).
 """),
-    "ar": ("جدول الأعمال: الترحيب والتعريف", """\
+    "ar": ("الترحيب والتعريف", """\
 **6:00 مساءً** الطعام، ووقت للاستقرار
 
 **6:15 مساءً** ترحيب من فريق المدينة والتعارف: اسمك، وحيّك، وما الذي جاء بك إلى هنا
@@ -123,7 +123,7 @@ SESSION_AGENDA = SESSION_AGENDA_FIRST.replace(
     "**7:00 pm** Small groups",
     "**6:45 pm** A short talk from a peer support worker\n\n**7:00 pm** Small groups")
 SESSION_AGENDA_TRANSLATIONS = {
-    "es": ("Orden del día: primera sesión de diseño", """\
+    "es": ("Primera sesión de diseño", """\
 **6:00 pm** Comida y bienvenida
 
 **6:15 pm** Qué pasa hoy cuando alguien en Boston llama al 911 por una crisis de salud mental
@@ -136,7 +136,7 @@ SESSION_AGENDA_TRANSLATIONS = {
 
 **7:45 pm** Compartir, y planear la próxima sesión
 """),
-    "zh_Hant": ("議程：第一次設計會議", """\
+    "zh_Hant": ("第一次設計會議", """\
 **下午 6:00** 用餐與報到
 
 **下午 6:15** 現在波士頓有人因心理健康危機撥打 911 時會發生什麼
@@ -149,7 +149,7 @@ SESSION_AGENDA_TRANSLATIONS = {
 
 **下午 7:45** 分享，並計劃下次會議
 """),
-    "ar": ("جدول الأعمال: جلسة التصميم الأولى", """\
+    "ar": ("جلسة التصميم الأولى", """\
 **6:00 مساءً** الطعام والتسجيل
 
 **6:15 مساءً** ماذا يحدث اليوم عندما يتصل شخص في بوسطن بالرقم 911 بسبب أزمة نفسية
@@ -176,7 +176,7 @@ SESSION_AGENDA_VI = ("Chương trình: buổi thiết kế đầu tiên", """\
 **7:45 chiều** Chia sẻ, và lên kế hoạch cho buổi tới
 """)
 
-WELCOME_MINUTES = ("Minutes: welcome and orientation", """\
+WELCOME_MINUTES = ("Welcome and orientation", """\
 Eleven members came: seven in person and four online. Interpreters for Spanish,
 Haitian Creole, Cantonese, Vietnamese and Arabic joined us.
 
@@ -304,11 +304,11 @@ def ensure_documents(program: Program) -> None:
     # original gained a talk, so it says it may be out of date.
     session_agenda = create_document(
         dana, program, kind=DocumentKind.AGENDA, meeting=first, language="en",
-        content=VersionContent("Agenda: first design session", SESSION_AGENDA_FIRST),
+        content=VersionContent("First design session", SESSION_AGENDA_FIRST),
         now=earlier(50))
     set_version(dana, session_agenda, "vi", _content(SESSION_AGENDA_VI), earlier(49))
     update_document(dana, session_agenda, kind=DocumentKind.AGENDA, meeting=first,
-                    content=VersionContent("Agenda: first design session", SESSION_AGENDA),
+                    content=VersionContent("First design session", SESSION_AGENDA),
                     now=earlier(30))
     for code, title_body in SESSION_AGENDA_TRANSLATIONS.items():
         set_version(luis if code == "es" else dana, session_agenda, code,
@@ -330,7 +330,7 @@ def ensure_documents(program: Program) -> None:
 
     # The second session's agenda is still a draft that only staff see.
     create_document(dana, program, kind=DocumentKind.AGENDA, meeting=second, language="en",
-                    content=VersionContent("Agenda: second design session (draft)",
+                    content=VersionContent("Second design session (draft)",
                                            "**6:00 pm** Food and check-in\n\n"
                                            "**6:15 pm** To be planned with the group"),
                     now=earlier(2))
