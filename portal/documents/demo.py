@@ -194,7 +194,7 @@ Haitian Creole, Cantonese, Vietnamese and Arabic joined us.
 The first design session: what happens today when someone calls 911 about a
 mental-health crisis.
 """)
-WELCOME_MINUTES_ES = ("Acta: bienvenida y orientación", """\
+WELCOME_MINUTES_ES = ("Bienvenida y orientación", """\
 Vinieron once miembros: siete en persona y cuatro en línea. Nos acompañaron intérpretes
 de español, criollo haitiano, cantonés, vietnamita y árabe.
 
