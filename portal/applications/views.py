@@ -75,6 +75,8 @@ def _reader_language() -> str:
 
 
 def _call_or_404(slug: str) -> OpenCall:
+    if not slug.isprintable():
+        abort(404)  # no call's address holds a control character; PostgreSQL refuses NUL
     call = db.session.scalars(select(OpenCall).where(OpenCall.slug == slug[:60])).first()
     if call is None:
         abort(404)
