@@ -69,6 +69,8 @@ PAGES: dict[str, Page] = {
                                          frozenset({FACILITATOR, ADMIN}), form={"title": ""}),
     "meetings.roster": Page("roster", "/meetings/{meeting_id}/roster",
                             frozenset({FACILITATOR, ADMIN})),
+    "texts.meeting_call_list": Page("call-list", "/meetings/{meeting_id}/call-list",
+                                    frozenset({FACILITATOR, ADMIN})),
     "meetings.cancel": Page("cancel-meeting", "/meetings/{meeting_id}/cancel",
                             frozenset({FACILITATOR, ADMIN}), form={"reason": ""}),
     "meetings.season_attendance": Page("season-attendance", "/meetings/attendance",
@@ -162,6 +164,8 @@ EXTRA_PAGES = (
 
 NOT_PAGES = {
     "static": "files, not pages",
+    "texts.inbound": "the text provider's webhook: TwiML for a signed POST, not a page",
+    "texts.delivery_status": "the text provider's delivery reports: a signed POST, no page",
     "home.favicon": "the site's icon, not a page",
     "home.set_language": "redirects back to the page the person was on",
     "auth.sign_out": "a button (POST) on every signed-in page",
