@@ -31,11 +31,11 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import force_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.engine import make_url
 
-from portal.i18n import language_from_browser_tag
+from portal.i18n import operator_language
 
 ARCHIVE_FORMAT = "design-group-portal-backup"
 ARCHIVE_FORMAT_VERSION = 1
@@ -212,13 +212,6 @@ def restore_backup(archive: Path, database_url: str, upload_folder: str, *,
     return manifest
 
 
-def _operator_language():
-    """Messages in the language of the operator's shell, when the portal speaks it."""
-    tag = (os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES")
-           or os.environ.get("LANG") or "en").split(".")[0]
-    return force_locale(language_from_browser_tag(tag) or "en")
-
-
 @click.group("backup")
 def backup_commands():
     """Back up and restore a portal on SQLite (database and uploaded files)."""
@@ -230,7 +223,7 @@ def backup_commands():
 def create_command(archive: Path):
     """Write the database and uploaded files to ARCHIVE (.tar.gz); safe while the portal runs."""
     config = current_app.config
-    with _operator_language():
+    with operator_language():
         try:
             manifest = create_backup(archive, config["SQLALCHEMY_DATABASE_URI"],
                                      config["UPLOAD_FOLDER"])
@@ -252,7 +245,7 @@ def restore_command(archive: Path, yes: bool):
 
     config = current_app.config
     db.engine.dispose()  # no connection of ours keeps the old file open
-    with _operator_language():
+    with operator_language():
         try:
             manifest = restore_backup(archive, config["SQLALCHEMY_DATABASE_URI"],
                                       config["UPLOAD_FOLDER"], replace=yes)

@@ -1,4 +1,4 @@
-"""Command-line tasks: demo data, sending the outbox."""
+"""Command-line tasks: demo data, sending the outbox, the auditor's selection draw."""
 
 from __future__ import annotations
 
@@ -72,6 +72,24 @@ def register_commands(app: Flask) -> None:
 
         sent, failed = send_queued_messages()
         click.echo(f"sent {sent}, failed {failed} (will be retried)")
+
+    @app.cli.group()
+    def selection():
+        """The selection lottery, for auditors."""
+
+    @selection.command("draw")
+    @click.option("--pool", "pool_file", required=True, type=click.File(encoding="utf-8"),
+                  help="CSV: a header id and one column per category.")
+    @click.option("--targets", "targets_file", required=True,
+                  type=click.File(encoding="utf-8"), help="CSV: category,value,min,max.")
+    @click.option("--seats", required=True, type=click.IntRange(min=1))
+    @click.option("--seed", required=True, help="The published seed, read as text.")
+    @click.option("--alternates", default=0, show_default=True, type=click.IntRange(min=0))
+    def selection_draw(pool_file, targets_file, seats: int, seed: str, alternates: int):
+        """Redo a draw: print id,outcome,rank,probability for everyone in the pool."""
+        from portal.selection.commands import run_draw
+
+        run_draw(pool_file.read(), targets_file.read(), seats, seed, alternates)
 
     from portal.applications.commands import applications_commands
     from portal.backup import backup_commands

@@ -12,7 +12,7 @@ from babel import localedata
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, request, session
-from flask_babel import format_currency, get_locale
+from flask_babel import force_locale, format_currency, get_locale
 from flask_login import current_user
 
 from portal.programs.current import current_program
@@ -73,6 +73,14 @@ def language_from_browser_tag(tag: str) -> str | None:
     if primary in _BROWSER_ALIASES:
         return _BROWSER_ALIASES[primary]
     return primary if primary in LANGUAGE_BY_CODE else None
+
+
+def operator_language():
+    """Messages of a command in the language of the operator's shell, when the portal
+    speaks it (a context manager)."""
+    tag = (os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES")
+           or os.environ.get("LANG") or "en").split(".")[0]
+    return force_locale(language_from_browser_tag(tag) or "en")
 
 
 def select_locale() -> str:

@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 from portal.i18n import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None,
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None,
             "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 METHODS = [("portal/**.py", "python"), ("portal/templates/**.html", "jinja2"),
            ("portal/templates/**.txt", "jinja2")]
