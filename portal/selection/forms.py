@@ -1,0 +1,30 @@
+"""The draw page's forms: the plan (targets and alternates) and the seed."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField, TextAreaField
+
+from portal.forms import Form, WholeNumberField, max_length, no_control_characters, required
+from portal.selection.services import SEED_LIMIT
+
+TARGETS_LIMIT = 20_000
+
+
+class PlanForm(Form):
+    alternates = WholeNumberField(_l("Alternates"), minimum=0, maximum=500,
+                                  validators=[required(_l("Enter how many alternates to rank."))])
+    targets = TextAreaField(
+        _l("Targets"), validators=[required(_l("Enter the targets.")), max_length(TARGETS_LIMIT)],
+        description=_l("One line each: category,value,min,max. The first line is "
+                       "category,value,min,max. Categories: neighborhood, language, "
+                       "age_band, gender."),
+        render_kw={"rows": 12, "spellcheck": "false"})
+
+
+class DrawForm(Form):
+    seed = StringField(_l("Seed"), validators=[required(_l("Enter the seed.")),
+                                               max_length(SEED_LIMIT), no_control_characters],
+                       description=_l("For example the numbers of dice thrown in front of "
+                                      "witnesses. It is published with the result."),
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
