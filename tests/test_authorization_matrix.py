@@ -174,6 +174,10 @@ PATHS = {
     "applications.merge": "/admin/applications/{application_id}/merge",
     "applications.letter": "/admin/applications/{application_id}/letter",
     "applications.scan": "/admin/applications/{application_id}/scan",
+    "selection.plan": "/admin/calls/{call_id}/selection",
+    "selection.draw": "/admin/calls/{call_id}/selection/draw",
+    "selection.pool_file": "/admin/calls/{call_id}/selection/pool.csv",
+    "selection.targets_file": "/admin/calls/{call_id}/selection/targets.csv",
 }
 
 # Who may use each route. A POST sent with no fields gets the form back with its
@@ -268,6 +272,11 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "applications.merge": {"POST": Rule(ADMIN_ONLY)},
     "applications.letter": {"GET": Rule(ADMIN_ONLY)},
     "applications.scan": {"GET": Rule(ADMIN_ONLY)},
+    # The draw: admins only.
+    "selection.plan": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
+    "selection.draw": {"POST": Rule(ADMIN_ONLY)},
+    "selection.pool_file": {"GET": Rule(ADMIN_ONLY)},
+    "selection.targets_file": {"GET": Rule(ADMIN_ONLY)},
 }
 
 # What an allowed GET sends back, where it is not an HTML page.
@@ -281,6 +290,8 @@ CONTENT_TYPES = {
     "stipends.tax_year_csv": "text/csv",
     "admin.audit_log_csv": "text/csv",
     "applications.scan": "application/pdf",
+    "selection.pool_file": "text/csv",
+    "selection.targets_file": "text/csv",
 }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import io
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from functools import cache
@@ -48,7 +49,13 @@ from portal.applications.forms import (
     PaperApplicationForm,
     StatusForm,
 )
-from portal.applications.models import ApplicationDraft, Channel, ContactWay, OpenCall
+from portal.applications.models import (
+    ApplicationDraft,
+    ApplicationStatus,
+    Channel,
+    ContactWay,
+    OpenCall,
+)
 from portal.applications.services import (
     ApplicationDetails,
     CallDetails,
@@ -73,6 +80,8 @@ from portal.meetings.forms import ClockField, MeetingForm, MeetingTextForm, Rsvp
 from portal.meetings.models import MeetingFormat
 from portal.meetings.services import MeetingDetails, create_meeting
 from portal.programs.models import Enrollment, Program
+from portal.selection.forms import DrawForm, PlanForm
+from portal.selection.models import SelectionPlan
 from portal.stipends.forms import PaymentForm, TaxFormForm, VoidForm
 from portal.stipends.models import PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment
@@ -175,6 +184,20 @@ def _application(admin, call):
         Receipt(channel=Channel.MAIL, entered_by=admin), utcnow())
 
 
+def _planned_call(admin, program):
+    """A closed call with one eligible application and targets it meets: ready to draw."""
+    call = open_call(admin, program, CallDetails(
+        slug=f"drawn-{uuid.uuid4().hex[:8]}", deadline_day=date.today() + timedelta(days=1),
+        deadline_time=time(17), decisions_by=None, seats=1, paper_address=None,
+        paper_office=None, paper_hours=None),
+        CallWording("en", "Apply", "Join us.", "Boston residents", ()), utcnow())
+    _application(admin, call).status = ApplicationStatus.ELIGIBLE
+    call.deadline_day = date.today() - timedelta(days=2)
+    db.session.add(SelectionPlan(call=call, alternates=0,
+                                 targets=[["neighborhood", "Roxbury", 1, 1]]))
+    return call
+
+
 def _fresh(kind: str, world: World) -> int | str:
     """Something a request uses up (a link, a payment to void, a draft), made anew for it."""
     facilitator = db.session.get(User, world.ids["facilitator"])
@@ -191,6 +214,8 @@ def _fresh(kind: str, world: World) -> int | str:
     elif kind == "application":
         value = _application(db.session.get(User, world.ids["admin"]),
                              db.session.get(OpenCall, world.ids["call"])).id
+    elif kind == "planned_call":
+        value = _planned_call(db.session.get(User, world.ids["admin"]), program).id
     elif kind == "meeting":
         value = _meeting(facilitator, program, 14, "Extra session").id
     else:
@@ -336,6 +361,11 @@ POST_ROUTES: dict[str, Route] = {
         ids={"application_id": "application"}),
     "applications.merge": Route("admin", MergeForm, {"keep": APPLICATION_REFERENCE},
                                 ids={"application_id": "fresh:application"}),
+    "selection.plan": Route("admin", PlanForm, {
+        "alternates": "2", "targets": "category,value,min,max\nneighborhood,Roxbury,0,1"},
+        ids={"call_id": "call"}),
+    "selection.draw": Route("admin", DrawForm, {"seed": "4 2 6 1"},
+                            ids={"call_id": "fresh:planned_call"}),
 }
 
 
@@ -381,10 +411,11 @@ def _view_modules():
     from portal.documents import views as documents
     from portal.home import views as home
     from portal.meetings import views as meetings
+    from portal.selection import views as selection
     from portal.stipends import views as stipends
 
     return (account, admin, applications, applications_staff, auth, documents, home,
-            meetings, stipends)
+            meetings, selection, stipends)
 
 
 # --- What each field is, and what hostile things to send it --------------------------------

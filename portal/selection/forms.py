@@ -15,7 +15,8 @@ class PlanForm(Form):
     alternates = WholeNumberField(_l("Alternates"), minimum=0, maximum=500,
                                   validators=[required(_l("Enter how many alternates to rank."))])
     targets = TextAreaField(
-        _l("Targets"), validators=[required(_l("Enter the targets.")), max_length(TARGETS_LIMIT)],
+        _l("Targets"), validators=[required(_l("Enter the targets.")), max_length(TARGETS_LIMIT),
+                                no_control_characters],
         description=_l("One line each: category,value,min,max. The first line is "
                        "category,value,min,max. Categories: neighborhood, language, "
                        "age_band, gender."),

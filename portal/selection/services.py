@@ -14,10 +14,12 @@ from fractions import Fraction
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.applications.labels import AGE_BANDS, ANOTHER_PLACE, GENDERS, NEIGHBORHOODS
 from portal.applications.models import Application, ApplicationStatus, OpenCall
 from portal.audit.services import record_event
 from portal.auth.models import User
 from portal.db import db, utcnow
+from portal.i18n import LANGUAGE_CODES
 from portal.rules import RuleError
 from portal.selection.commands import four_decimals
 from portal.selection.inputs import (
@@ -33,8 +35,14 @@ from portal.selection.models import SelectionDraw, SelectionPlan
 # What the targets may be about: where people live, their language and the
 # single-answer demographic questions. An unanswered question counts as
 # "prefer not to say", a value like any other.
-CATEGORIES = ("neighborhood", "language", "age_band", "gender")
 NOT_SAID = "prefer_not"
+ANSWERS = {
+    "neighborhood": frozenset(NEIGHBORHOODS) | {ANOTHER_PLACE},
+    "language": frozenset(LANGUAGE_CODES) | {"other"},
+    "age_band": frozenset(key for key, _ in AGE_BANDS if key),
+    "gender": frozenset(key for key, _ in GENDERS if key),
+}
+CATEGORIES = tuple(ANSWERS)
 # Who enters the pool: applications staff found eligible.
 POOL_STATUSES = (ApplicationStatus.ELIGIBLE,)
 SEED_LIMIT = 200
@@ -102,6 +110,11 @@ def save_plan(actor: User, call: OpenCall, alternates: int, targets_text: str) -
         raise SelectionRuleError("targets", _l(
             "There is no category %(category)s. Use one of: %(categories)s.",
             category=unknown[0], categories=", ".join(CATEGORIES)))
+    for target in targets:
+        if target.value not in ANSWERS[target.category]:
+            raise SelectionRuleError("targets", _l(
+                "%(value)s is not an answer to %(category)s.", value=target.value,
+                category=target.category))
     plan = plan_for(call) or SelectionPlan(call=call)
     plan.alternates = alternates
     plan.targets = [[t.category, t.value, t.minimum, t.maximum] for t in sorted(targets)]
@@ -141,6 +154,8 @@ def run_draw(actor: User, call: OpenCall, seed: str) -> SelectionDraw:
         raise SelectionRuleError("seed", _l("Enter the seed."))
     if draw_for(call):
         raise SelectionRuleError("seed", _l("This call is already drawn."))
+    if call.is_open(utcnow()):
+        raise SelectionRuleError("seed", _l("The call is still open. Draw after its deadline."))
     plan = plan_for(call)
     if plan is None or not plan.targets:
         raise SelectionRuleError("seed", _l("Write down the targets before drawing."))

@@ -1,0 +1,193 @@
+"""The draw page: the plan, each person's chance, refusing impossible targets before
+anything is drawn, the draw and its record, and files that let anyone check it."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.applications.models import Application, ApplicationStatus, ContactWay
+from portal.audit.models import AuditEvent
+from portal.db import db, utcnow
+from portal.selection.models import SelectionDraw, SelectionPlan
+from tests.test_applications import make_call
+
+# (neighborhood, language, age band) of each eligible applicant.
+PEOPLE = [
+    ("Roxbury", "es", "18-24"), ("Roxbury", "en", "35-44"), ("Dorchester", "en", ""),
+    ("Dorchester", "es", "prefer_not"), ("Dorchester", "en", "65+"),
+    ("Mattapan", "ht", "25-34"), ("Mattapan", "en", "45-54"), ("East Boston", "es", "18-24"),
+]
+TARGETS = """category,value,min,max
+neighborhood,Roxbury,1,2
+neighborhood,Dorchester,1,2
+neighborhood,Mattapan,1,1
+neighborhood,East Boston,0,1
+language,en,1,2
+language,es,1,2
+language,ht,0,1
+"""
+SEED = "4 2 6 1 3 5, thrown at City Hall"
+
+
+def add_application(call, number, neighborhood, language, age_band,
+                    status=ApplicationStatus.ELIGIBLE) -> Application:
+    application = Application(
+        call=call, reference=f"TEST-{number:04d}", status=status, language=language,
+        name=f"Applicant {number}", email=f"applicant{number}@example.net",
+        preferred_contact=ContactWay.EMAIL, neighborhood=neighborhood,
+        eligibility={"lives_in_area": "yes", "adult": "yes"}, answers={},
+        statement="I care about this.", availability={"times": [], "format": "either"},
+        needs={}, demographics={"age_band": age_band, "gender": "", "race": []},
+        consent_at=utcnow())
+    db.session.add(application)
+    return application
+
+
+@pytest.fixture
+def call(program, people):
+    call = make_call(program, people["admin"])
+    call.seats = 4
+    call.deadline_day = date.today() - timedelta(days=1)
+    for number, person in enumerate(PEOPLE, start=1):
+        add_application(call, number, *person)
+    add_application(call, 99, "Roxbury", "en", "", status=ApplicationStatus.INELIGIBLE)
+    db.session.commit()
+    return call
+
+
+def save_plan(client, call, targets=TARGETS, alternates="2"):
+    return client.post(f"/admin/calls/{call.id}/selection",
+                       data={"alternates": alternates, "targets": targets})
+
+
+def statuses(call) -> dict[str, ApplicationStatus]:
+    db.session.expire_all()
+    return {a.reference: a.status for a in db.session.scalars(
+        select(Application).where(Application.call_id == call.id))}
+
+
+def test_the_plan_is_written_down_and_everyone_eligible_gets_a_chance(as_role, call):
+    admin = as_role("admin")
+    assert save_plan(admin, call).status_code == 302
+    plan = db.session.scalars(select(SelectionPlan)).one()
+    assert plan.alternates == 2 and ["neighborhood", "Mattapan", 1, 1] in plan.targets
+    page = admin.get(f"/admin/calls/{call.id}/selection").get_data(as_text=True)
+    # Eight eligible people share four seats; the ineligible one is not in the pool.
+    assert page.count("<td>TEST-") == 8 and "TEST-0099" not in page
+    assert "0.5000" in page  # every Roxbury applicant: 1 or 2 seats between two people
+    assert db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "selection.plan_saved")).one()
+
+
+def test_malformed_targets_are_refused_and_kept_as_typed(as_role, call):
+    admin = as_role("admin")
+    typed = "category,value,min,max\nneighborhood,Roxbury,two,3\n"
+    response = save_plan(admin, call, targets=typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'class="error-summary"' in page
+    assert "neighborhood,Roxbury,two,3" in page
+    assert db.session.scalars(select(SelectionPlan)).all() == []
+
+
+def test_a_category_the_applications_lack_is_refused(as_role, call):
+    response = save_plan(as_role("admin"), call,
+                         targets="category,value,min,max\nshoe_size,42,0,1\n")
+    assert "There is no category shoe_size" in response.get_data(as_text=True)
+
+
+def test_impossible_targets_are_refused_before_anything_is_drawn(as_role, call):
+    admin = as_role("admin")
+    impossible = TARGETS.replace("neighborhood,Mattapan,1,1", "neighborhood,Mattapan,3,3")
+    assert save_plan(admin, call, targets=impossible).status_code == 302
+    page = admin.get(f"/admin/calls/{call.id}/selection").get_data(as_text=True)
+    assert "cannot be met" in page and "neighborhood=Mattapan" in page
+    before = statuses(call)
+    response = admin.post(f"/admin/calls/{call.id}/selection/draw", data={"seed": SEED})
+    assert response.status_code == 200
+    assert "neighborhood=Mattapan" in response.get_data(as_text=True)
+    assert db.session.scalars(select(SelectionDraw)).all() == []
+    assert statuses(call) == before
+    assert db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "selection.draw_refused")).one()
+
+
+def test_the_draw_is_recorded_and_every_application_gets_its_outcome(as_role, call):
+    admin = as_role("admin")
+    save_plan(admin, call)
+    response = admin.post(f"/admin/calls/{call.id}/selection/draw", data={"seed": SEED})
+    assert response.status_code == 302
+    record = db.session.scalars(select(SelectionDraw)).one()
+    assert (record.seed, record.seats, record.alternates) == (SEED, 4, 2)
+    assert len(record.panel) == 4 and len(record.ranked_alternates) == 2
+    assert set(record.chances) == {str(a.id) for a in db.session.scalars(
+        select(Application).where(Application.status != ApplicationStatus.INELIGIBLE))}
+    outcome = statuses(call)
+    assert list(outcome.values()).count(ApplicationStatus.SELECTED) == 4
+    assert list(outcome.values()).count(ApplicationStatus.ALTERNATE) == 2
+    assert list(outcome.values()).count(ApplicationStatus.NOT_SELECTED) == 2
+    assert outcome["TEST-0099"] == ApplicationStatus.INELIGIBLE
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "selection.drawn")).one()
+    assert event.details["panel"] == record.panel
+    # A second draw of the same call is refused.
+    again = admin.post(f"/admin/calls/{call.id}/selection/draw", data={"seed": "other"})
+    assert again.status_code == 200 and len(db.session.scalars(select(SelectionDraw)).all()) == 1
+
+
+def test_nothing_is_drawn_while_the_call_is_open(as_role, call):
+    admin = as_role("admin")
+    save_plan(admin, call)
+    call.deadline_day = date.today() + timedelta(days=3)
+    db.session.commit()
+    response = admin.post(f"/admin/calls/{call.id}/selection/draw", data={"seed": SEED})
+    assert "The call is still open" in response.get_data(as_text=True)
+    assert db.session.scalars(select(SelectionDraw)).all() == []
+
+
+def test_an_empty_seed_draws_nothing(as_role, call):
+    admin = as_role("admin")
+    save_plan(admin, call)
+    response = admin.post(f"/admin/calls/{call.id}/selection/draw", data={"seed": "  "})
+    assert response.status_code == 200 and "Enter the seed." in response.get_data(as_text=True)
+    assert db.session.scalars(select(SelectionDraw)).all() == []
+
+
+def test_the_web_draw_and_the_auditors_command_agree(app, as_role, call, tmp_path):
+    admin = as_role("admin")
+    save_plan(admin, call)
+    admin.post(f"/admin/calls/{call.id}/selection/draw", data={"seed": SEED})
+    record = db.session.scalars(select(SelectionDraw)).one()
+    pool = admin.get(f"/admin/calls/{call.id}/selection/pool.csv").get_data()
+    targets = admin.get(f"/admin/calls/{call.id}/selection/targets.csv").get_data()
+    assert pool.startswith(b"id,") and targets.startswith(b"category,value,min,max\n")
+    assert hashlib.sha256(pool).hexdigest() == record.pool_fingerprint
+    assert hashlib.sha256(targets).hexdigest() == record.targets_fingerprint
+    (tmp_path / "POOL.csv").write_bytes(pool)
+    (tmp_path / "TARGETS.csv").write_bytes(targets)
+    result = app.test_cli_runner().invoke(args=[
+        "selection", "draw", "--pool", str(tmp_path / "POOL.csv"),
+        "--targets", str(tmp_path / "TARGETS.csv"), "--seats", str(record.seats),
+        "--seed", record.seed, "--alternates", str(record.alternates)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert sorted(r["id"] for r in rows if r["outcome"] == "selected") == sorted(record.panel)
+    ranked = sorted((r for r in rows if r["outcome"] == "alternate"), key=lambda r: int(r["rank"]))
+    assert [r["id"] for r in ranked] == record.ranked_alternates
+    page = admin.get(f"/admin/calls/{call.id}/selection").get_data(as_text=True)
+    for row in rows:
+        assert f"<td>{row['id']}</td>" in page or row["outcome"] == "not_selected"
+    assert record.pool_fingerprint in page and SEED in page
+
+
+def test_the_pool_file_names_nobody(as_role, call):
+    admin = as_role("admin")
+    save_plan(admin, call)
+    pool = admin.get(f"/admin/calls/{call.id}/selection/pool.csv").get_data(as_text=True)
+    assert pool.splitlines()[0] == "id,language,neighborhood"
+    assert "Applicant" not in pool and "TEST-" not in pool and "@" not in pool
