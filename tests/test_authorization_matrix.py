@@ -178,6 +178,8 @@ PATHS = {
     "selection.draw": "/admin/calls/{call_id}/selection/draw",
     "selection.pool_file": "/admin/calls/{call_id}/selection/pool.csv",
     "selection.targets_file": "/admin/calls/{call_id}/selection/targets.csv",
+    "selection.decisions": "/admin/calls/{call_id}/selection/decisions",
+    "selection.letters": "/admin/calls/{call_id}/selection/letters",
 }
 
 # Who may use each route. A POST sent with no fields gets the form back with its
@@ -277,6 +279,9 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "selection.draw": {"POST": Rule(ADMIN_ONLY)},
     "selection.pool_file": {"GET": Rule(ADMIN_ONLY)},
     "selection.targets_file": {"GET": Rule(ADMIN_ONLY)},
+    # Not drawn yet: nobody can be told, and there are no letters.
+    "selection.decisions": {"POST": Rule(ADMIN_ONLY, 302, "/admin/calls/{call_id}/selection")},
+    "selection.letters": {"GET": Rule(ADMIN_ONLY, 404)},
 }
 
 # What an allowed GET sends back, where it is not an HTML page.

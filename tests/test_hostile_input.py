@@ -366,6 +366,7 @@ POST_ROUTES: dict[str, Route] = {
         ids={"call_id": "call"}),
     "selection.draw": Route("admin", DrawForm, {"seed": "4 2 6 1"},
                             ids={"call_id": "fresh:planned_call"}),
+    "selection.decisions": Route("admin", ButtonForm, ids={"call_id": "fresh:planned_call"}),
 }
 
 

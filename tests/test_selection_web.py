@@ -14,6 +14,7 @@ from sqlalchemy import select
 from portal.applications.models import Application, ApplicationStatus, ContactWay
 from portal.audit.models import AuditEvent
 from portal.db import db, utcnow
+from portal.outbox.models import OutboxMessage
 from portal.selection.models import SelectionDraw, SelectionPlan
 from tests.test_applications import make_call
 
@@ -191,3 +192,51 @@ def test_the_pool_file_names_nobody(as_role, call):
     pool = admin.get(f"/admin/calls/{call.id}/selection/pool.csv").get_data(as_text=True)
     assert pool.splitlines()[0] == "id,language,neighborhood"
     assert "Applicant" not in pool and "TEST-" not in pool and "@" not in pool
+
+
+def draw_and_tell(admin, call):
+    save_plan(admin, call)
+    admin.post(f"/admin/calls/{call.id}/selection/draw", data={"seed": SEED})
+    return admin.post(f"/admin/calls/{call.id}/selection/decisions")
+
+
+def test_everyone_is_told_at_once_in_their_language_the_way_they_prefer(as_role, call):
+    by_post = db.session.scalars(select(Application).where(
+        Application.reference == "TEST-0006")).one()
+    by_post.preferred_contact, by_post.mailing_address = ContactWay.MAIL, "12 Blue Hill Ave"
+    by_phone = db.session.scalars(select(Application).where(
+        Application.reference == "TEST-0007")).one()
+    by_phone.preferred_contact, by_phone.phone = ContactWay.CALL, "617-555-0107"
+    db.session.commit()
+    admin = as_role("admin")
+    response = draw_and_tell(admin, call)
+    assert response.status_code == 302
+    emails = {m.to_address: m for m in db.session.scalars(select(OutboxMessage))}
+    # Everyone but the letter and the call, the ineligible applicant included.
+    assert len(emails) == 7 and "applicant6@example.net" not in emails
+    record = db.session.scalars(select(SelectionDraw)).one()
+    spanish = emails["applicant1@example.net"]
+    assert spanish.language == "es"
+    first_alternate = db.session.get(Application, int(record.ranked_alternates[0]))
+    assert "number 1" in emails[first_alternate.email].body
+    assert "We will contact you if that happens" in emails[first_alternate.email].body
+    seated = db.session.get(Application, int(record.panel[0]))
+    if seated.language == "en":
+        assert "you have a seat" in emails[seated.email].body
+    assert "this time you were not chosen" in emails["applicant99@example.net"].body
+    page = admin.get(f"/admin/calls/{call.id}/selection").get_data(as_text=True)
+    assert "617-555-0107" in page and "1 letter to print and post" in page
+    letters = admin.get(f"/admin/calls/{call.id}/selection/letters").get_data(as_text=True)
+    assert "12 Blue Hill Ave" in letters and 'lang="ht"' in letters
+    assert db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "selection.decisions_sent")).one().details["emails"] == 7
+    # Telling twice is refused and sends nothing more.
+    admin.post(f"/admin/calls/{call.id}/selection/decisions")
+    assert len(db.session.scalars(select(OutboxMessage)).all()) == 7
+
+
+def test_nobody_is_told_before_the_draw(as_role, call):
+    admin = as_role("admin")
+    admin.post(f"/admin/calls/{call.id}/selection/decisions")
+    assert db.session.scalars(select(OutboxMessage)).all() == []
+    assert admin.get(f"/admin/calls/{call.id}/selection/letters").status_code == 404

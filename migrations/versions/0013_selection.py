@@ -34,6 +34,7 @@ def upgrade():
     sa.Column('pool_file', sa.Text(), nullable=False),
     sa.Column('drawn_by_id', sa.Integer(), nullable=True),
     sa.Column('drawn_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decisions_sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['call_id'], ['open_calls.id'], name=op.f('fk_selection_draws_call_id_open_calls')),
     sa.ForeignKeyConstraint(['drawn_by_id'], ['users.id'], name=op.f('fk_selection_draws_drawn_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_selection_draws')),

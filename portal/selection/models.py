@@ -54,6 +54,8 @@ class SelectionDraw(db.Model):
     pool_file: Mapped[str] = mapped_column(Text)
     drawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When everyone who applied was told; set once, so nobody is told twice.
+    decisions_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     call: Mapped[OpenCall] = relationship()
     drawn_by: Mapped[User | None] = relationship()

@@ -15,11 +15,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.applications.labels import AGE_BANDS, ANOTHER_PLACE, GENDERS, NEIGHBORHOODS
-from portal.applications.models import Application, ApplicationStatus, OpenCall
+from portal.applications.models import Application, ApplicationStatus, ContactWay, OpenCall
 from portal.audit.services import record_event
 from portal.auth.models import User
 from portal.db import db, utcnow
-from portal.i18n import LANGUAGE_CODES
+from portal.i18n import DEFAULT_LANGUAGE, LANGUAGE_BY_CODE, LANGUAGE_CODES
+from portal.outbox.services import queue_email_to
 from portal.rules import RuleError
 from portal.selection.commands import four_decimals
 from portal.selection.inputs import (
@@ -213,3 +214,85 @@ def exported_pool(call: OpenCall) -> str:
     if record:
         return record.pool_file
     return pool_csv(pool_of(call, plan_targets(plan_for(call))))
+
+
+# --- Telling everyone the decision ---------------------------------------------------------
+
+# How each outcome is told; everyone else who applied (and did not withdraw) was not chosen.
+TOLD_STATUSES = (ApplicationStatus.SELECTED, ApplicationStatus.ALTERNATE)
+EMAIL, LETTER, CALL = "email", "letter", "call"
+
+
+def decision_way(application: Application) -> str:
+    """Their preferred way when it can carry a decision: an email, a letter, or a phone
+    call from staff (texts come later). Without the details for it, the next that works."""
+    if application.preferred_contact == ContactWay.EMAIL and application.email:
+        return EMAIL
+    if application.preferred_contact == ContactWay.MAIL and application.mailing_address:
+        return LETTER
+    if application.preferred_contact in (ContactWay.TEXT, ContactWay.CALL) and (
+            application.mobile or application.phone):
+        return CALL
+    if application.email:
+        return EMAIL
+    return LETTER if application.mailing_address else CALL
+
+
+def told_applications(call: OpenCall) -> list[Application]:
+    return list(db.session.scalars(select(Application).where(
+        Application.call_id == call.id, Application.status != ApplicationStatus.WITHDRAWN)
+        .order_by(Application.id)))
+
+
+def letter_language(application: Application) -> str:
+    return application.language if application.language in LANGUAGE_BY_CODE \
+        else DEFAULT_LANGUAGE
+
+
+def decision_context(record: SelectionDraw, application: Application) -> dict:
+    """What the email and the letter say: the outcome and, for alternates, their place."""
+    person = str(application.id)
+    outcome = application.status.value if application.status in TOLD_STATUSES \
+        else ApplicationStatus.NOT_SELECTED.value
+    rank = record.ranked_alternates.index(person) + 1 \
+        if person in record.ranked_alternates else None
+    return {"application": application, "outcome": outcome, "rank": rank,
+            "name": application.contact_name, "reference": application.reference}
+
+
+@dataclass(frozen=True)
+class DecisionsSent:
+    emails: int
+    letters: list[Application]
+    calls: list[Application]
+
+
+def send_decisions(actor: User, call: OpenCall, now) -> DecisionsSent:
+    """Tell everyone who applied at once: queue the emails, and list the letters to
+    print and the people to call. Done once per draw."""
+    record = draw_for(call)
+    if record is None:
+        raise SelectionRuleError("send", _l("Draw the panel before telling anyone."))
+    if record.decisions_sent_at:
+        raise SelectionRuleError("send", _l("Everyone has already been told."))
+    emails = 0
+    for application in told_applications(call):
+        if decision_way(application) == EMAIL:
+            queue_email_to(application.email, letter_language(application),
+                           "selection_decision", **decision_context(record, application))
+            emails += 1
+    record.decisions_sent_at = now
+    call.decided_at = call.decided_at or now
+    sent = decisions_outstanding(call)
+    record_event(actor, "selection.decisions_sent", "open_call", call.id, emails=emails,
+                 letters=len(sent.letters), calls=len(sent.calls))
+    return DecisionsSent(emails, sent.letters, sent.calls)
+
+
+def decisions_outstanding(call: OpenCall) -> DecisionsSent:
+    """Who gets a letter and who a phone call (emails are already queued)."""
+    people = told_applications(call)
+    return DecisionsSent(
+        emails=sum(decision_way(a) == EMAIL for a in people),
+        letters=[a for a in people if decision_way(a) == LETTER],
+        calls=[a for a in people if decision_way(a) == CALL])

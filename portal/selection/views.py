@@ -3,14 +3,18 @@ seed typed by staff, its record, and the two files anyone can check it with."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.access import keeps_own_csrf, roles_required
 from portal.applications.models import OpenCall
+from portal.auth.forms import ButtonForm
 from portal.auth.models import Role
-from portal.db import db
+from portal.db import db, utcnow
+from portal.i18n import LANGUAGE_BY_CODE
 from portal.selection.commands import four_decimals
 from portal.selection.forms import DrawForm, PlanForm
 from portal.selection.inputs import targets_csv
@@ -18,15 +22,19 @@ from portal.selection.services import (
     SelectionRuleError,
     answer,
     chance_text,
+    decision_context,
+    decisions_outstanding,
     draw_for,
     exported_pool,
     exported_targets,
+    letter_language,
     plan_for,
     plan_targets,
     pool_applications,
     preview,
     run_draw,
     save_plan,
+    send_decisions,
 )
 
 bp = Blueprint("selection", __name__)
@@ -39,11 +47,13 @@ def _call(call_id: int) -> OpenCall:
 def _page(call: OpenCall, plan_form: PlanForm, draw_form: DrawForm, status: int = 200):
     record = draw_for(call)
     applications = {str(a.id): a for a in pool_applications(call)} if not record else {}
+    told = decisions_outstanding(call) if record and record.decisions_sent_at else None
     return render_template(
         "selection/draw.html", call=call, record=record, plan=plan_for(call),
         preview=None if record else preview(call), plan_form=plan_form,
         draw_form=draw_form, applications=applications, four_decimals=four_decimals,
-        chance_text=chance_text, answer=answer), status
+        chance_text=chance_text, answer=answer, told=told,
+        button_form=ButtonForm()), status
 
 
 def _plan_form(call: OpenCall) -> PlanForm:
@@ -93,6 +103,42 @@ def draw(call_id: int):
             flash(_("The draw is done and recorded."), "success")
             return redirect(url_for("selection.plan", call_id=call.id))
     return _page(call, _plan_form(call), form)
+
+
+@bp.route("/admin/calls/<int:call_id>/selection/decisions", methods=["POST"])
+@roles_required(Role.ADMIN)
+def decisions(call_id: int):
+    call = _call(call_id)
+    try:
+        sent = send_decisions(current_user._get_current_object(), call, utcnow())
+    except SelectionRuleError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Everyone is being told: %(emails)d emails queued, %(letters)d letters to "
+                "print, %(calls)d people to call.", emails=sent.emails,
+                letters=len(sent.letters), calls=len(sent.calls)), "success")
+    return redirect(url_for("selection.plan", call_id=call.id))
+
+
+@bp.route("/admin/calls/<int:call_id>/selection/letters")
+@roles_required(Role.ADMIN)
+def letters(call_id: int):
+    """Every decision letter to post, each in the applicant's language, ready to print."""
+    call = _call(call_id)
+    record = draw_for(call)
+    if record is None or record.decisions_sent_at is None:
+        abort(404)
+    pages = []
+    for application in decisions_outstanding(call).letters:
+        language = letter_language(application)
+        with force_locale(language):
+            pages.append(Markup(render_template(  # noqa: S704  # nosec B704 - our own template
+                "selection/_decision_letter.html", call=call,
+                letter_language=LANGUAGE_BY_CODE[language],
+                **decision_context(record, application))))
+    return render_template("selection/letters.html", call=call, letters=pages)
 
 
 def _csv_file(text: str, name: str) -> Response:
