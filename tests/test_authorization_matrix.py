@@ -180,6 +180,7 @@ PATHS = {
     "selection.targets_file": "/admin/calls/{call_id}/selection/targets.csv",
     "selection.decisions": "/admin/calls/{call_id}/selection/decisions",
     "selection.letters": "/admin/calls/{call_id}/selection/letters",
+    "selection.seat": "/admin/applications/{application_id}/seat",
 }
 
 # Who may use each route. A POST sent with no fields gets the form back with its
@@ -282,6 +283,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
     # Not drawn yet: nobody can be told, and there are no letters.
     "selection.decisions": {"POST": Rule(ADMIN_ONLY, 302, "/admin/calls/{call_id}/selection")},
     "selection.letters": {"GET": Rule(ADMIN_ONLY, 404)},
+    "selection.seat": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
 }
 
 # What an allowed GET sends back, where it is not an HTML page.

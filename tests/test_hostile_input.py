@@ -80,7 +80,7 @@ from portal.meetings.forms import ClockField, MeetingForm, MeetingTextForm, Rsvp
 from portal.meetings.models import MeetingFormat
 from portal.meetings.services import MeetingDetails, create_meeting
 from portal.programs.models import Enrollment, Program
-from portal.selection.forms import DrawForm, PlanForm
+from portal.selection.forms import DrawForm, PlanForm, SeatForm
 from portal.selection.models import SelectionPlan
 from portal.stipends.forms import PaymentForm, TaxFormForm, VoidForm
 from portal.stipends.models import PaymentMethod
@@ -214,6 +214,11 @@ def _fresh(kind: str, world: World) -> int | str:
     elif kind == "application":
         value = _application(db.session.get(User, world.ids["admin"]),
                              db.session.get(OpenCall, world.ids["call"])).id
+    elif kind == "selected_application":
+        application = _application(db.session.get(User, world.ids["admin"]),
+                                   db.session.get(OpenCall, world.ids["call"]))
+        application.status = ApplicationStatus.SELECTED
+        value = application.id
     elif kind == "planned_call":
         value = _planned_call(db.session.get(User, world.ids["admin"]), program).id
     elif kind == "meeting":
@@ -367,6 +372,12 @@ POST_ROUTES: dict[str, Route] = {
     "selection.draw": Route("admin", DrawForm, {"seed": "4 2 6 1"},
                             ids={"call_id": "fresh:planned_call"}),
     "selection.decisions": Route("admin", ButtonForm, ids={"call_id": "fresh:planned_call"}),
+    # The applicant has no email: the answer is the sign-in link to print.
+    "selection.seat": Route("admin", SeatForm, {
+        "confirmed": "y", "interpretation_language": "ht", "childcare_children": "1",
+        "transport_help": "y", "access_needs": "A quiet room"},
+        ids={"application_id": "fresh:selected_application"},
+        answer_pages=("Sign-in link for",), answer_saves=True),
 }
 
 
@@ -955,7 +966,7 @@ def test_hostile_query_parameters(app, ctx, world, group):
     check()
 
 
-AUDITED_READS = {"applications.staff_application", "applications.scan"}
+AUDITED_READS = {"applications.staff_application", "applications.scan", "selection.seat"}
 
 ODD_VALUES = ("-1", "²", "١٢", "1e400", str(10**30), b"\xff\xfe", KITCHEN_SINK)
 

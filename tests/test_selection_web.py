@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from portal.applications.models import Application, ApplicationStatus, ContactWay
 from portal.audit.models import AuditEvent
+from portal.auth.models import Role, User
 from portal.db import db, utcnow
 from portal.outbox.models import OutboxMessage
+from portal.programs.models import Enrollment
 from portal.selection.models import SelectionDraw, SelectionPlan
 from tests.test_applications import make_call
 
@@ -240,3 +242,70 @@ def test_nobody_is_told_before_the_draw(as_role, call):
     admin.post(f"/admin/calls/{call.id}/selection/decisions")
     assert db.session.scalars(select(OutboxMessage)).all() == []
     assert admin.get(f"/admin/calls/{call.id}/selection/letters").status_code == 404
+
+
+def seated_application(call, record, **changes) -> Application:
+    application = db.session.get(Application, int(record.panel[0]))
+    for name, value in changes.items():
+        setattr(application, name, value)
+    db.session.commit()
+    return application
+
+
+def test_a_confirmed_seat_makes_a_member_with_nothing_typed_twice(as_role, call, program):
+    admin = as_role("admin")
+    draw_and_tell(admin, call)
+    record = db.session.scalars(select(SelectionDraw)).one()
+    application = seated_application(call, record, needs={
+        "interpretation": "es", "childcare": True, "transport": True, "access": "Ramp"})
+    form = admin.get(f"/admin/applications/{application.id}/seat").get_data(as_text=True)
+    assert "Ramp" in form and 'value="1"' in form  # the application's needs, filled in
+    assert db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "application.opened")).all()
+    response = admin.post(f"/admin/applications/{application.id}/seat", data={
+        "confirmed": "y", "interpretation_language": "es", "childcare_children": "2",
+        "transport_help": "y", "access_needs": "Ramp"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    user = db.session.scalars(select(User).where(User.email == application.email)).one()
+    assert (user.name, user.preferred_language) == (application.name, application.language)
+    assert (user.interpretation_language, user.childcare_children, user.transport_help,
+            user.access_needs) == ("es", 2, True, "Ramp")
+    assert user.has_role(Role.MEMBER)
+    enrollment = db.session.scalars(select(Enrollment).where(Enrollment.user_id == user.id)).one()
+    assert enrollment.program_id == program.id
+    assert db.session.get(Application, application.id).status == ApplicationStatus.CONFIRMED
+    invitation = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.recipient_id == user.id)).one()
+    assert invitation.language == application.language
+    # Confirming twice is refused.
+    again = admin.post(f"/admin/applications/{application.id}/seat", data={"confirmed": "y"})
+    assert again.status_code == 200 and "Only someone with a seat" in again.get_data(as_text=True)
+
+
+def test_someone_without_email_gets_a_printed_sign_in_sheet(as_role, call):
+    admin = as_role("admin")
+    draw_and_tell(admin, call)
+    record = db.session.scalars(select(SelectionDraw)).one()
+    application = seated_application(call, record, email=None, phone="617-555-0190",
+                                     preferred_contact=ContactWay.CALL)
+    response = admin.post(f"/admin/applications/{application.id}/seat",
+                          data={"confirmed": "y", "childcare_children": "0"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "/invitation/" in page
+    assert application.reference.lower() in page
+    user = db.session.scalars(select(User).where(
+        User.username == application.reference.lower())).one()
+    assert user.phone == "617-555-0190"
+
+
+def test_a_seat_is_not_confirmed_without_the_yes(as_role, call):
+    admin = as_role("admin")
+    draw_and_tell(admin, call)
+    record = db.session.scalars(select(SelectionDraw)).one()
+    application = seated_application(call, record)
+    response = admin.post(f"/admin/applications/{application.id}/seat",
+                          data={"access_needs": "Large print"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Large print" in page
+    assert db.session.scalars(select(User).where(User.email == application.email)).all() == []

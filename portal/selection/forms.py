@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 
+from portal.account.forms import ProfileForm
 from portal.forms import Form, WholeNumberField, max_length, no_control_characters, required
 from portal.selection.services import SEED_LIMIT
 
@@ -29,3 +30,15 @@ class DrawForm(Form):
                        description=_l("For example the numbers of dice thrown in front of "
                                       "witnesses. It is published with the result."),
                        render_kw={"autocomplete": "off", "spellcheck": "false"})
+
+
+class SeatForm(Form):
+    """Staff record a selected person's yes, after a phone call or a reply, with what they
+    need to take part; the application's answers are filled in already."""
+
+    confirmed = BooleanField(_l("They said yes and can take part"),
+                             validators=[required(_l("Tick this once they have said yes."))])
+    interpretation_language = ProfileForm.interpretation_language
+    childcare_children = ProfileForm.childcare_children
+    transport_help = ProfileForm.transport_help
+    access_needs = ProfileForm.access_needs

@@ -14,10 +14,11 @@ from fractions import Fraction
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.admin.services import Invitation, add_person
 from portal.applications.labels import AGE_BANDS, ANOTHER_PLACE, GENDERS, NEIGHBORHOODS
 from portal.applications.models import Application, ApplicationStatus, ContactWay, OpenCall
 from portal.audit.services import record_event
-from portal.auth.models import User
+from portal.auth.models import Role, User
 from portal.db import db, utcnow
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGE_BY_CODE, LANGUAGE_CODES
 from portal.outbox.services import queue_email_to
@@ -296,3 +297,54 @@ def decisions_outstanding(call: OpenCall) -> DecisionsSent:
         emails=sum(decision_way(a) == EMAIL for a in people),
         letters=[a for a in people if decision_way(a) == LETTER],
         calls=[a for a in people if decision_way(a) == CALL])
+
+
+# --- Confirming a seat -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeatNeeds:
+    """What a selected person needs to take part, as their profile keeps it."""
+
+    interpretation_language: str | None
+    childcare_children: int
+    transport_help: bool
+    access_needs: str | None
+
+
+def needs_from_application(application: Application) -> SeatNeeds:
+    """What they said on the application, so nobody asks them twice."""
+    needs = application.needs or {}
+    return SeatNeeds(interpretation_language=needs.get("interpretation") or None,
+                     childcare_children=1 if needs.get("childcare") else 0,
+                     transport_help=bool(needs.get("transport")),
+                     access_needs=needs.get("access") or None)
+
+
+def sign_in_username(application: Application) -> str | None:
+    """Someone without email signs in with their application's reference."""
+    return None if application.email else application.reference.lower()
+
+
+def confirm_seat(actor: User, application: Application, needs: SeatNeeds, now,
+                 invitation_lifetime) -> Invitation:
+    """They said yes: the application becomes a member — an account with their name,
+    language and contact, enrolled with the program's stipend, their needs on their
+    profile — and they are invited to sign in (by email, or a link to print)."""
+    if application.status != ApplicationStatus.SELECTED:
+        raise SelectionRuleError("answer", _l("Only someone with a seat can confirm it."))
+    language = letter_language(application)
+    invitation = add_person(
+        actor, application.call.program, name=application.name, email=application.email,
+        username=sign_in_username(application),
+        phone=application.mobile or application.phone, preferred_language=language,
+        roles={Role.MEMBER}, now=now, invitation_lifetime=invitation_lifetime)
+    user = invitation.user
+    user.interpretation_language = needs.interpretation_language
+    user.childcare_children = needs.childcare_children
+    user.transport_help = needs.transport_help
+    user.access_needs = needs.access_needs
+    application.status = ApplicationStatus.CONFIRMED
+    record_event(actor, "selection.seat_confirmed", "application", application.id,
+                 reference=application.reference, user_id=user.id)
+    return invitation

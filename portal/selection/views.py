@@ -3,31 +3,45 @@ seed typed by staff, its record, and the two files anyone can check it with."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from portal.access import keeps_own_csrf, roles_required
-from portal.applications.models import OpenCall
+from portal.applications.models import Application, OpenCall
+from portal.applications.services import open_application
 from portal.auth.forms import ButtonForm
 from portal.auth.models import Role
 from portal.db import db, utcnow
 from portal.i18n import LANGUAGE_BY_CODE
+from portal.rules import RuleError
 from portal.selection.commands import four_decimals
-from portal.selection.forms import DrawForm, PlanForm
+from portal.selection.forms import DrawForm, PlanForm, SeatForm
 from portal.selection.inputs import targets_csv
 from portal.selection.services import (
+    SeatNeeds,
     SelectionRuleError,
     answer,
     chance_text,
+    confirm_seat,
     decision_context,
     decisions_outstanding,
     draw_for,
     exported_pool,
     exported_targets,
     letter_language,
+    needs_from_application,
     plan_for,
     plan_targets,
     pool_applications,
@@ -35,6 +49,7 @@ from portal.selection.services import (
     run_draw,
     save_plan,
     send_decisions,
+    told_applications,
 )
 
 bp = Blueprint("selection", __name__)
@@ -46,7 +61,8 @@ def _call(call_id: int) -> OpenCall:
 
 def _page(call: OpenCall, plan_form: PlanForm, draw_form: DrawForm, status: int = 200):
     record = draw_for(call)
-    applications = {str(a.id): a for a in pool_applications(call)} if not record else {}
+    applications = {str(a.id): a for a in (
+        told_applications(call) if record else pool_applications(call))}
     told = decisions_outstanding(call) if record and record.decisions_sent_at else None
     return render_template(
         "selection/draw.html", call=call, record=record, plan=plan_for(call),
@@ -139,6 +155,47 @@ def letters(call_id: int):
                 letter_language=LANGUAGE_BY_CODE[language],
                 **decision_context(record, application))))
     return render_template("selection/letters.html", call=call, letters=pages)
+
+
+def _seat_page(application: Application, form: SeatForm, status: int = 200):
+    return render_template("selection/seat.html", application=application,
+                           call=application.call, form=form), status
+
+
+@bp.route("/admin/applications/<int:application_id>/seat", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+@keeps_own_csrf
+def seat(application_id: int):
+    """A selected person's answer, recorded by staff: they become a member."""
+    application = db.get_or_404(Application, application_id)
+    form = SeatForm()
+    if not form.is_submitted():
+        needs = needs_from_application(application)
+        form.interpretation_language.data = needs.interpretation_language or ""
+        form.childcare_children.data = needs.childcare_children
+        form.transport_help.data = needs.transport_help
+        form.access_needs.data = needs.access_needs
+        open_application(current_user._get_current_object(), application)
+        db.session.commit()
+    if form.validate_on_submit():
+        try:
+            invitation = confirm_seat(
+                current_user._get_current_object(), application, SeatNeeds(
+                    form.interpretation_language.data or None,
+                    form.childcare_children.data or 0, form.transport_help.data,
+                    form.access_needs.data or None),
+                utcnow(), current_app.config["INVITATION_LIFETIME"])
+        except RuleError as error:
+            db.session.rollback()
+            form.add_error("confirmed", error.message)
+        else:
+            db.session.commit()
+            if not invitation.emailed:
+                return render_template("admin/invitation_link.html", invitation=invitation)
+            flash(_("%(name)s is a member now. The invitation is on its way to %(email)s.",
+                    name=invitation.user.name, email=invitation.user.email), "success")
+            return redirect(url_for("selection.plan", call_id=application.call_id))
+    return _seat_page(application, form)
 
 
 def _csv_file(text: str, name: str) -> Response:
