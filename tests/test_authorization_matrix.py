@@ -181,6 +181,7 @@ PATHS = {
     "selection.decisions": "/admin/calls/{call_id}/selection/decisions",
     "selection.letters": "/admin/calls/{call_id}/selection/letters",
     "selection.seat": "/admin/applications/{application_id}/seat",
+    "selection.give_up": "/admin/applications/{application_id}/seat/give-up",
 }
 
 # Who may use each route. A POST sent with no fields gets the form back with its
@@ -284,6 +285,7 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "selection.decisions": {"POST": Rule(ADMIN_ONLY, 302, "/admin/calls/{call_id}/selection")},
     "selection.letters": {"GET": Rule(ADMIN_ONLY, 404)},
     "selection.seat": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
+    "selection.give_up": {"POST": Rule(ADMIN_ONLY)},
 }
 
 # What an allowed GET sends back, where it is not an HTML page.

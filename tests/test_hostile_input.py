@@ -50,6 +50,7 @@ from portal.applications.forms import (
     StatusForm,
 )
 from portal.applications.models import (
+    Application,
     ApplicationDraft,
     ApplicationStatus,
     Channel,
@@ -80,8 +81,9 @@ from portal.meetings.forms import ClockField, MeetingForm, MeetingTextForm, Rsvp
 from portal.meetings.models import MeetingFormat
 from portal.meetings.services import MeetingDetails, create_meeting
 from portal.programs.models import Enrollment, Program
-from portal.selection.forms import DrawForm, PlanForm, SeatForm
+from portal.selection.forms import DrawForm, GiveUpForm, PlanForm, SeatForm
 from portal.selection.models import SelectionPlan
+from portal.selection.services import run_draw
 from portal.stipends.forms import PaymentForm, TaxFormForm, VoidForm
 from portal.stipends.models import PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment
@@ -219,6 +221,12 @@ def _fresh(kind: str, world: World) -> int | str:
                                    db.session.get(OpenCall, world.ids["call"]))
         application.status = ApplicationStatus.SELECTED
         value = application.id
+    elif kind == "seated_application":
+        admin = db.session.get(User, world.ids["admin"])
+        call = _planned_call(admin, program)
+        run_draw(admin, call, "6 5 4")
+        [value] = [a.id for a in db.session.scalars(
+            select(Application).where(Application.call_id == call.id))]
     elif kind == "planned_call":
         value = _planned_call(db.session.get(User, world.ids["admin"]), program).id
     elif kind == "meeting":
@@ -378,6 +386,8 @@ POST_ROUTES: dict[str, Route] = {
         "transport_help": "y", "access_needs": "A quiet room"},
         ids={"application_id": "fresh:selected_application"},
         answer_pages=("Sign-in link for",), answer_saves=True),
+    "selection.give_up": Route("admin", GiveUpForm, {"reason": "declined"},
+                               ids={"application_id": "fresh:seated_application"}),
 }
 
 

@@ -17,6 +17,8 @@ from portal.auth.models import Role, User
 from portal.db import db, utcnow
 from portal.outbox.models import OutboxMessage
 from portal.programs.models import Enrollment
+from portal.selection.inputs import Target, read_pool_csv
+from portal.selection.lottery import next_alternate
 from portal.selection.models import SelectionDraw, SelectionPlan
 from tests.test_applications import make_call
 
@@ -309,3 +311,47 @@ def test_a_seat_is_not_confirmed_without_the_yes(as_role, call):
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Large print" in page
     assert db.session.scalars(select(User).where(User.email == application.email)).all() == []
+
+
+def test_a_declined_seat_goes_to_the_next_alternate_who_keeps_the_targets(as_role, call):
+    admin = as_role("admin")
+    draw_and_tell(admin, call)
+    record = db.session.scalars(select(SelectionDraw)).one()
+    declined = db.session.get(Application, int(record.panel[0]))
+    pool = read_pool_csv(record.pool_file)
+    expected = next_alternate(record.panel, record.panel[0], record.ranked_alternates, pool,
+                              [Target(*row) for row in record.targets])
+    response = admin.post(f"/admin/applications/{declined.id}/seat/give-up",
+                          data={"reason": "declined"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Application, declined.id).status == ApplicationStatus.WITHDRAWN
+    if expected.alternate is None:
+        assert "No alternate can take the seat" in page
+    else:
+        offered = db.session.get(Application, int(expected.alternate))
+        assert offered.status == ApplicationStatus.SELECTED
+        assert f"number {expected.alternate}" in page
+        assert ("Every target still holds" in page) == expected.keeps_every_target
+        assert db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "selection.seat_offered")).one().details[
+                "in_place_of"] == declined.reference
+    # The seat cannot be given up twice.
+    again = admin.post(f"/admin/applications/{declined.id}/seat/give-up",
+                       data={"reason": "declined"})
+    assert "Only someone with a seat can give it up." in again.get_data(as_text=True)
+
+
+def test_when_no_alternate_keeps_the_targets_the_page_says_which_are_missed(as_role, call):
+    admin = as_role("admin")
+    # Mattapan has exactly one seat and two people; with no alternates ranked, the
+    # Mattapan seat cannot be refilled.
+    save_plan(admin, call, alternates="0")
+    admin.post(f"/admin/calls/{call.id}/selection/draw", data={"seed": SEED})
+    seated = db.session.scalars(select(Application).where(
+        Application.status == ApplicationStatus.SELECTED,
+        Application.neighborhood == "Mattapan")).one()
+    page = admin.post(f"/admin/applications/{seated.id}/seat/give-up",
+                      data={"reason": "unreachable"}, follow_redirects=True
+                      ).get_data(as_text=True)
+    assert "No alternate can take the seat" in page and "neighborhood=Mattapan" in page

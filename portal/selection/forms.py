@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, StringField, TextAreaField
 
 from portal.account.forms import ProfileForm
-from portal.forms import Form, WholeNumberField, max_length, no_control_characters, required
+from portal.forms import Form, Radio, WholeNumberField, max_length, no_control_characters, required
 from portal.selection.services import SEED_LIMIT
 
 TARGETS_LIMIT = 20_000
@@ -42,3 +42,10 @@ class SeatForm(Form):
     childcare_children = ProfileForm.childcare_children
     transport_help = ProfileForm.transport_help
     access_needs = ProfileForm.access_needs
+
+
+class GiveUpForm(Form):
+    reason = Radio(_l("Why is the seat free?"),
+                   choices=[("declined", _l("They said no")),
+                            ("unreachable", _l("We could not reach them"))],
+                   validators=[required(_l("Choose why the seat is free."))])

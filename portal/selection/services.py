@@ -28,10 +28,11 @@ from portal.selection.inputs import (
     SelectionError,
     Target,
     pool_csv,
+    read_pool_csv,
     read_targets_csv,
     targets_csv,
 )
-from portal.selection.lottery import Lottery, draw, find_lottery
+from portal.selection.lottery import Lottery, Replacement, draw, find_lottery, next_alternate
 from portal.selection.models import SelectionDraw, SelectionPlan
 
 # What the targets may be about: where people live, their language and the
@@ -77,7 +78,7 @@ def draw_for(call: OpenCall) -> SelectionDraw | None:
         SelectionDraw.call_id == call.id)).first()
 
 
-def plan_targets(plan: SelectionPlan | None) -> list[Target]:
+def plan_targets(plan: SelectionPlan | SelectionDraw | None) -> list[Target]:
     return [Target(*row) for row in (plan.targets if plan else [])]
 
 
@@ -348,3 +349,42 @@ def confirm_seat(actor: User, application: Application, needs: SeatNeeds, now,
     record_event(actor, "selection.seat_confirmed", "application", application.id,
                  reference=application.reference, user_id=user.id)
     return invitation
+
+
+# --- A seat given up goes to the next alternate ----------------------------------------------
+
+SEATED_STATUSES = (ApplicationStatus.SELECTED, ApplicationStatus.CONFIRMED)
+GIVE_UP_REASONS = ("declined", "unreachable")
+
+
+def give_up_seat(actor: User, application: Application, reason: str, now) -> Replacement:
+    """Someone selected declines or cannot be reached: the seat is offered to the first
+    alternate, by rank, who keeps every target the panel meets now (the rule's
+    `next_alternate`), and told so the way they prefer. The result says which targets
+    still hold."""
+    if reason not in GIVE_UP_REASONS:
+        raise SelectionRuleError("reason", _l("Choose why the seat is free."))
+    record = draw_for(application.call)
+    if record is None or application.status not in SEATED_STATUSES:
+        raise SelectionRuleError("reason", _l("Only someone with a seat can give it up."))
+    people = {str(a.id): a for a in told_applications(application.call)}
+    panel = [person for person, a in people.items() if a.status in SEATED_STATUSES]
+    waiting = [person for person in record.ranked_alternates
+               if person in people and people[person].status == ApplicationStatus.ALTERNATE]
+    replacement = next_alternate(panel, str(application.id), waiting,
+                                 read_pool_csv(record.pool_file), plan_targets(record))
+    application.status = ApplicationStatus.WITHDRAWN
+    application.withdrawn_at = now
+    record_event(actor, "selection.seat_given_up", "application", application.id,
+                 reference=application.reference, reason=reason)
+    if replacement.alternate is not None:
+        offered = people[replacement.alternate]
+        offered.status = ApplicationStatus.SELECTED
+        if decision_way(offered) == EMAIL:
+            queue_email_to(offered.email, letter_language(offered), "selection_decision",
+                           **decision_context(record, offered))
+        record_event(actor, "selection.seat_offered", "application", offered.id,
+                     reference=offered.reference, in_place_of=application.reference,
+                     keeps_every_target=replacement.keeps_every_target,
+                     targets_missed=[t.label for t in replacement.targets_missed])
+    return replacement

@@ -27,7 +27,7 @@ from portal.db import db, utcnow
 from portal.i18n import LANGUAGE_BY_CODE
 from portal.rules import RuleError
 from portal.selection.commands import four_decimals
-from portal.selection.forms import DrawForm, PlanForm, SeatForm
+from portal.selection.forms import DrawForm, GiveUpForm, PlanForm, SeatForm
 from portal.selection.inputs import targets_csv
 from portal.selection.services import (
     SeatNeeds,
@@ -40,6 +40,7 @@ from portal.selection.services import (
     draw_for,
     exported_pool,
     exported_targets,
+    give_up_seat,
     letter_language,
     needs_from_application,
     plan_for,
@@ -157,9 +158,9 @@ def letters(call_id: int):
     return render_template("selection/letters.html", call=call, letters=pages)
 
 
-def _seat_page(application: Application, form: SeatForm, status: int = 200):
+def _seat_page(application: Application, form: SeatForm, give_up_form: GiveUpForm):
     return render_template("selection/seat.html", application=application,
-                           call=application.call, form=form), status
+                           call=application.call, form=form, give_up_form=give_up_form)
 
 
 @bp.route("/admin/applications/<int:application_id>/seat", methods=["GET", "POST"])
@@ -195,7 +196,42 @@ def seat(application_id: int):
             flash(_("%(name)s is a member now. The invitation is on its way to %(email)s.",
                     name=invitation.user.name, email=invitation.user.email), "success")
             return redirect(url_for("selection.plan", call_id=application.call_id))
-    return _seat_page(application, form)
+    return _seat_page(application, form, GiveUpForm(formdata=None))
+
+
+@bp.route("/admin/applications/<int:application_id>/seat/give-up", methods=["POST"])
+@roles_required(Role.ADMIN)
+@keeps_own_csrf
+def give_up(application_id: int):
+    """A selected person declined or could not be reached: the next alternate is offered
+    the seat, and the page says which targets still hold."""
+    application = db.get_or_404(Application, application_id)
+    form = GiveUpForm()
+    if form.validate_on_submit():
+        try:
+            replacement = give_up_seat(current_user._get_current_object(), application,
+                                       form.reason.data, utcnow())
+        except SelectionRuleError as error:
+            db.session.rollback()
+            form.add_error(error.field, error.message)
+        else:
+            db.session.commit()
+            flash(replacement_words(replacement), "success")
+            return redirect(url_for("selection.plan", call_id=application.call_id))
+    return _seat_page(application, SeatForm(formdata=None), form)
+
+
+def replacement_words(replacement) -> str:
+    missed = ", ".join(target.label for target in replacement.targets_missed)
+    if replacement.alternate is None:
+        return _("No alternate can take the seat. Targets no longer met: %(targets)s.",
+                 targets=missed or "—")
+    if replacement.keeps_every_target:
+        return _("The seat is offered to number %(person)s. Every target still holds.",
+                 person=replacement.alternate)
+    return _("The seat is offered to number %(person)s, the alternate who keeps the most "
+             "targets. Targets no longer met: %(targets)s.",
+             person=replacement.alternate, targets=missed)
 
 
 def _csv_file(text: str, name: str) -> Response:
