@@ -26,7 +26,7 @@ from portal.programs.models import (
     Program,
     TaxFormStatus,
 )
-from portal.selection.models import SelectionDraw, SelectionPlan
+from portal.selection.models import SeatOffer, SelectionDraw, SelectionPlan
 from portal.stipends.models import Payment, PaymentMethod
 
 __all__ = [
@@ -35,6 +35,6 @@ __all__ = [
     "Meeting", "MeetingReminder",
     "MeetingText", "Rsvp", "Enrollment", "EnrollmentStatus", "Installment",
     "OutboxMessage", "OutboxStatus", "Payment", "PaymentMethod", "Program", "Role", "RoleGrant",
-    "SelectionDraw", "SelectionPlan",
+    "SeatOffer", "SelectionDraw", "SelectionPlan",
     "TaxFormStatus", "TokenPurpose", "TranslationRequest", "User",
 ]

@@ -182,6 +182,7 @@ PATHS = {
     "selection.letters": "/admin/calls/{call_id}/selection/letters",
     "selection.seat": "/admin/applications/{application_id}/seat",
     "selection.give_up": "/admin/applications/{application_id}/seat/give-up",
+    "selection.answer_seat": "/seat/no-such-link",
 }
 
 # Who may use each route. A POST sent with no fields gets the form back with its
@@ -286,6 +287,8 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "selection.letters": {"GET": Rule(ADMIN_ONLY, 404)},
     "selection.seat": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
     "selection.give_up": {"POST": Rule(ADMIN_ONLY)},
+    # A selected person's one-time link; an unknown link is not found, for everyone.
+    "selection.answer_seat": {"GET": Rule(EVERYONE, 404), "POST": Rule(EVERYONE, 404)},
 }
 
 # What an allowed GET sends back, where it is not an HTML page.

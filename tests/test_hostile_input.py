@@ -81,9 +81,9 @@ from portal.meetings.forms import ClockField, MeetingForm, MeetingTextForm, Rsvp
 from portal.meetings.models import MeetingFormat
 from portal.meetings.services import MeetingDetails, create_meeting
 from portal.programs.models import Enrollment, Program
-from portal.selection.forms import DrawForm, GiveUpForm, PlanForm, SeatForm
+from portal.selection.forms import DrawForm, GiveUpForm, PlanForm, SeatAnswerForm, SeatForm
 from portal.selection.models import SelectionPlan
-from portal.selection.services import run_draw
+from portal.selection.services import run_draw, seat_link
 from portal.stipends.forms import PaymentForm, TaxFormForm, VoidForm
 from portal.stipends.models import PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment
@@ -221,6 +221,12 @@ def _fresh(kind: str, world: World) -> int | str:
                                    db.session.get(OpenCall, world.ids["call"]))
         application.status = ApplicationStatus.SELECTED
         value = application.id
+    elif kind == "seat_link":
+        application = _application(db.session.get(User, world.ids["admin"]),
+                                   db.session.get(OpenCall, world.ids["call"]))
+        application.status = ApplicationStatus.SELECTED
+        application.email = f"seat-{uuid.uuid4().hex[:8]}@example.net"
+        value = seat_link(application, utcnow()).rsplit("/", 1)[1]
     elif kind == "seated_application":
         admin = db.session.get(User, world.ids["admin"])
         call = _planned_call(admin, program)
@@ -386,6 +392,10 @@ POST_ROUTES: dict[str, Route] = {
         "transport_help": "y", "access_needs": "A quiet room"},
         ids={"application_id": "fresh:selected_application"},
         answer_pages=("Sign-in link for",), answer_saves=True),
+    "selection.answer_seat": Route(None, SeatAnswerForm, {
+        "confirmed": "y", "interpretation_language": "vi", "childcare_children": "0",
+        "access_needs": "Large print"}, ids={"token": "fresh:seat_link"},
+        answer_pages=("Welcome to the design group",), answer_saves=True),
     "selection.give_up": Route("admin", GiveUpForm, {"reason": "declined"},
                                ids={"application_id": "fresh:seated_application"}),
 }

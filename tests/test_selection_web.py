@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -355,3 +356,36 @@ def test_when_no_alternate_keeps_the_targets_the_page_says_which_are_missed(as_r
                       data={"reason": "unreachable"}, follow_redirects=True
                       ).get_data(as_text=True)
     assert "No alternate can take the seat" in page and "neighborhood=Mattapan" in page
+
+
+def test_a_selected_person_takes_their_seat_from_the_link_in_their_email(app, as_role, call):
+    admin = as_role("admin")
+    draw_and_tell(admin, call)
+    record = db.session.scalars(select(SelectionDraw)).one()
+    application = db.session.get(Application, int(record.panel[0]))
+    email = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.to_address == application.email)).one()
+    link = re.search(r"https?://\S+/seat/(\S+)", email.body)
+    assert link, email.body
+    path = "/seat/" + link.group(1)
+    visitor = app.test_client()
+    assert "I care about this." not in visitor.get(path).get_data(as_text=True)
+    response = visitor.post(path, data={"confirmed": "y", "childcare_children": "1",
+                                        "access_needs": "Quiet room"})
+    assert response.status_code == 200
+    assert "Welcome to the design group" in response.get_data(as_text=True)
+    db.session.expire_all()
+    user = db.session.scalars(select(User).where(User.email == application.email)).one()
+    assert user.childcare_children == 1 and user.access_needs == "Quiet room"
+    assert db.session.get(Application, application.id).status == ApplicationStatus.CONFIRMED
+    # The link works once.
+    assert visitor.get(path).status_code == 404
+
+
+def test_nobody_else_gets_a_seat_link(as_role, call):
+    draw_and_tell(as_role("admin"), call)
+    record = db.session.scalars(select(SelectionDraw)).one()
+    for message in db.session.scalars(select(OutboxMessage)):
+        application = db.session.scalars(select(Application).where(
+            Application.email == message.to_address)).one()
+        assert ("/seat/" in message.body) == (str(application.id) in record.panel)

@@ -49,3 +49,10 @@ class GiveUpForm(Form):
                    choices=[("declined", _l("They said no")),
                             ("unreachable", _l("We could not reach them"))],
                    validators=[required(_l("Choose why the seat is free."))])
+
+
+class SeatAnswerForm(SeatForm):
+    """The same, filled in by the selected person from the link in their email."""
+
+    confirmed = BooleanField(_l("Yes, I will take part"),
+                             validators=[required(_l("Tick this to take your seat."))])

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.applications.models import OpenCall
+from portal.applications.models import Application, OpenCall
 from portal.auth.models import User
 from portal.db import UTCDateTime, db, utcnow
 
@@ -59,3 +59,18 @@ class SelectionDraw(db.Model):
 
     call: Mapped[OpenCall] = relationship()
     drawn_by: Mapped[User | None] = relationship()
+
+
+class SeatOffer(db.Model):
+    """The link in a selected person's email to say yes themselves. Only its hash is kept;
+    it works once."""
+
+    __tablename__ = "seat_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship()

@@ -8,20 +8,21 @@ can be published. Every function leaves the commit to the caller.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.admin.services import Invitation, add_person
 from portal.applications.labels import AGE_BANDS, ANOTHER_PLACE, GENDERS, NEIGHBORHOODS
 from portal.applications.models import Application, ApplicationStatus, ContactWay, OpenCall
 from portal.audit.services import record_event
-from portal.auth.models import Role, User
+from portal.auth.models import Role, User, hash_token
 from portal.db import db, utcnow
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGE_BY_CODE, LANGUAGE_CODES
-from portal.outbox.services import queue_email_to
+from portal.outbox.services import external_url, queue_email_to
 from portal.rules import RuleError
 from portal.selection.commands import four_decimals
 from portal.selection.inputs import (
@@ -33,7 +34,7 @@ from portal.selection.inputs import (
     targets_csv,
 )
 from portal.selection.lottery import Lottery, Replacement, draw, find_lottery, next_alternate
-from portal.selection.models import SelectionDraw, SelectionPlan
+from portal.selection.models import SeatOffer, SelectionDraw, SelectionPlan
 
 # What the targets may be about: where people live, their language and the
 # single-answer demographic questions. An unanswered question counts as
@@ -251,6 +252,28 @@ def letter_language(application: Application) -> str:
         else DEFAULT_LANGUAGE
 
 
+def seat_link(application: Application, now) -> str | None:
+    """A fresh one-time link for a selected person with email to say yes themselves;
+    an older link of theirs stops working."""
+    if application.status != ApplicationStatus.SELECTED or not application.email:
+        return None
+    raw = secrets.token_urlsafe(24)
+    offer = db.session.scalars(select(SeatOffer).where(
+        SeatOffer.application_id == application.id)).first() or SeatOffer(
+        application=application)
+    offer.token_hash, offer.offered_at = hash_token(raw), now
+    db.session.add(offer)
+    return external_url("selection.answer_seat", token=raw)
+
+
+def find_seat_offer(token: str) -> SeatOffer | None:
+    offer = db.session.scalars(select(SeatOffer).where(
+        SeatOffer.token_hash == hash_token(token or ""))).first()
+    if offer is None or offer.application.status != ApplicationStatus.SELECTED:
+        return None
+    return offer
+
+
 def decision_context(record: SelectionDraw, application: Application) -> dict:
     """What the email and the letter say: the outcome and, for alternates, their place."""
     person = str(application.id)
@@ -281,7 +304,8 @@ def send_decisions(actor: User, call: OpenCall, now) -> DecisionsSent:
     for application in told_applications(call):
         if decision_way(application) == EMAIL:
             queue_email_to(application.email, letter_language(application),
-                           "selection_decision", **decision_context(record, application))
+                           "selection_decision", **decision_context(record, application),
+                           seat_link=seat_link(application, now))
             emails += 1
     record.decisions_sent_at = now
     call.decided_at = call.decided_at or now
@@ -327,7 +351,7 @@ def sign_in_username(application: Application) -> str | None:
     return None if application.email else application.reference.lower()
 
 
-def confirm_seat(actor: User, application: Application, needs: SeatNeeds, now,
+def confirm_seat(actor: User | None, application: Application, needs: SeatNeeds, now,
                  invitation_lifetime) -> Invitation:
     """They said yes: the application becomes a member — an account with their name,
     language and contact, enrolled with the program's stipend, their needs on their
@@ -346,6 +370,7 @@ def confirm_seat(actor: User, application: Application, needs: SeatNeeds, now,
     user.transport_help = needs.transport_help
     user.access_needs = needs.access_needs
     application.status = ApplicationStatus.CONFIRMED
+    db.session.execute(delete(SeatOffer).where(SeatOffer.application_id == application.id))
     record_event(actor, "selection.seat_confirmed", "application", application.id,
                  reference=application.reference, user_id=user.id)
     return invitation
@@ -382,7 +407,7 @@ def give_up_seat(actor: User, application: Application, reason: str, now) -> Rep
         offered.status = ApplicationStatus.SELECTED
         if decision_way(offered) == EMAIL:
             queue_email_to(offered.email, letter_language(offered), "selection_decision",
-                           **decision_context(record, offered))
+                           **decision_context(record, offered), seat_link=seat_link(offered, now))
         record_event(actor, "selection.seat_offered", "application", offered.id,
                      reference=offered.reference, in_place_of=application.reference,
                      keeps_every_target=replacement.keeps_every_target,

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal.access import keeps_own_csrf, roles_required
+from portal.access import keeps_own_csrf, public, roles_required
 from portal.applications.models import Application, OpenCall
 from portal.applications.services import open_application
 from portal.auth.forms import ButtonForm
@@ -27,7 +27,7 @@ from portal.db import db, utcnow
 from portal.i18n import LANGUAGE_BY_CODE
 from portal.rules import RuleError
 from portal.selection.commands import four_decimals
-from portal.selection.forms import DrawForm, GiveUpForm, PlanForm, SeatForm
+from portal.selection.forms import DrawForm, GiveUpForm, PlanForm, SeatAnswerForm, SeatForm
 from portal.selection.inputs import targets_csv
 from portal.selection.services import (
     SeatNeeds,
@@ -40,6 +40,7 @@ from portal.selection.services import (
     draw_for,
     exported_pool,
     exported_targets,
+    find_seat_offer,
     give_up_seat,
     letter_language,
     needs_from_application,
@@ -158,6 +159,21 @@ def letters(call_id: int):
     return render_template("selection/letters.html", call=call, letters=pages)
 
 
+def _fill_needs(form: SeatForm, application: Application) -> None:
+    """What they said on the application, so nobody types it twice."""
+    needs = needs_from_application(application)
+    form.interpretation_language.data = needs.interpretation_language or ""
+    form.childcare_children.data = needs.childcare_children
+    form.transport_help.data = needs.transport_help
+    form.access_needs.data = needs.access_needs
+
+
+def _needs(form: SeatForm) -> SeatNeeds:
+    return SeatNeeds(form.interpretation_language.data or None,
+                     form.childcare_children.data or 0, form.transport_help.data,
+                     form.access_needs.data or None)
+
+
 def _seat_page(application: Application, form: SeatForm, give_up_form: GiveUpForm):
     return render_template("selection/seat.html", application=application,
                            call=application.call, form=form, give_up_form=give_up_form)
@@ -171,20 +187,13 @@ def seat(application_id: int):
     application = db.get_or_404(Application, application_id)
     form = SeatForm()
     if not form.is_submitted():
-        needs = needs_from_application(application)
-        form.interpretation_language.data = needs.interpretation_language or ""
-        form.childcare_children.data = needs.childcare_children
-        form.transport_help.data = needs.transport_help
-        form.access_needs.data = needs.access_needs
+        _fill_needs(form, application)
         open_application(current_user._get_current_object(), application)
         db.session.commit()
     if form.validate_on_submit():
         try:
             invitation = confirm_seat(
-                current_user._get_current_object(), application, SeatNeeds(
-                    form.interpretation_language.data or None,
-                    form.childcare_children.data or 0, form.transport_help.data,
-                    form.access_needs.data or None),
+                current_user._get_current_object(), application, _needs(form),
                 utcnow(), current_app.config["INVITATION_LIFETIME"])
         except RuleError as error:
             db.session.rollback()
@@ -219,6 +228,31 @@ def give_up(application_id: int):
             flash(replacement_words(replacement), "success")
             return redirect(url_for("selection.plan", call_id=application.call_id))
     return _seat_page(application, SeatForm(formdata=None), form)
+
+
+@bp.route("/seat/<token>", methods=["GET", "POST"])
+@public
+@keeps_own_csrf
+def answer_seat(token: str):
+    """The link in a selected person's email: they say yes and what they need."""
+    offer = find_seat_offer(token)
+    if offer is None:
+        abort(404)
+    application = offer.application
+    form = SeatAnswerForm()
+    if not form.is_submitted():
+        _fill_needs(form, application)
+    if form.validate_on_submit():
+        try:
+            confirm_seat(None, application, _needs(form), utcnow(),
+                         current_app.config["INVITATION_LIFETIME"])
+        except RuleError as error:
+            db.session.rollback()
+            form.add_error("confirmed", error.message)
+        else:
+            db.session.commit()
+            return render_template("selection/seat_taken.html", application=application)
+    return render_template("selection/answer_seat.html", application=application, form=form)
 
 
 def replacement_words(replacement) -> str:
