@@ -389,3 +389,8 @@ def test_nobody_else_gets_a_seat_link(as_role, call):
         application = db.session.scalars(select(Application).where(
             Application.email == message.to_address)).one()
         assert ("/seat/" in message.body) == (str(application.id) in record.panel)
+
+
+def test_the_call_page_leads_to_its_draw(as_role, call):
+    page = as_role("admin").get(f"/admin/calls/{call.id}").get_data(as_text=True)
+    assert f'href="/admin/calls/{call.id}/selection"' in page
