@@ -231,6 +231,8 @@ def test_everyone_is_told_at_once_in_their_language_the_way_they_prefer(as_role,
     assert "this time you were not chosen" in emails["applicant99@example.net"].body
     page = admin.get(f"/admin/calls/{call.id}/selection").get_data(as_text=True)
     assert "617-555-0107" in page and "1 letter to print and post" in page
+    # Whoever calls knows what to say.
+    assert re.search(r"617-555-0107 · (Selected|On the alternate list|Not selected)", page)
     letters = admin.get(f"/admin/calls/{call.id}/selection/letters").get_data(as_text=True)
     assert "12 Blue Hill Ave" in letters and 'lang="ht"' in letters
     assert db.session.scalars(select(AuditEvent).where(

@@ -19,7 +19,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.access import keeps_own_csrf, public, roles_required
-from portal.applications.models import Application, OpenCall
+from portal.applications.labels import STATUS_LABELS
+from portal.applications.models import Application, ApplicationStatus, OpenCall
 from portal.applications.services import open_application
 from portal.auth.forms import ButtonForm
 from portal.auth.models import Role
@@ -71,7 +72,8 @@ def _page(call: OpenCall, plan_form: PlanForm, draw_form: DrawForm, status: int 
         preview=None if record else preview(call), plan_form=plan_form,
         draw_form=draw_form, applications=applications, four_decimals=four_decimals,
         chance_text=chance_text, answer=answer, told=told,
-        button_form=ButtonForm()), status
+        button_form=ButtonForm(), status_labels=STATUS_LABELS,
+        not_selected=ApplicationStatus.NOT_SELECTED), status
 
 
 def _plan_form(call: OpenCall) -> PlanForm:
