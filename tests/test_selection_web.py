@@ -396,3 +396,21 @@ def test_nobody_else_gets_a_seat_link(as_role, call):
 def test_the_call_page_leads_to_its_draw(as_role, call):
     page = as_role("admin").get(f"/admin/calls/{call.id}").get_data(as_text=True)
     assert f'href="/admin/calls/{call.id}/selection"' in page
+
+
+def test_the_chances_are_not_computed_again_while_nothing_changed(as_role, call, monkeypatch):
+    from portal.selection import services
+
+    admin = as_role("admin")
+    save_plan(admin, call)
+    services._lottery.cache_clear()
+    computed = []
+    real = services.find_lottery
+    monkeypatch.setattr(services, "find_lottery",
+                        lambda *args: computed.append(1) or real(*args))
+    for _ in range(2):
+        admin.get(f"/admin/calls/{call.id}/selection")
+    assert len(computed) == 1
+    save_plan(admin, call, targets=TARGETS.replace("Roxbury,1,2", "Roxbury,1,1"))
+    admin.get(f"/admin/calls/{call.id}/selection")
+    assert len(computed) == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
@@ -33,7 +34,14 @@ from portal.selection.inputs import (
     read_targets_csv,
     targets_csv,
 )
-from portal.selection.lottery import Lottery, Replacement, draw, find_lottery, next_alternate
+from portal.selection.lottery import (
+    Lottery,
+    Replacement,
+    check_targets,
+    draw,
+    find_lottery,
+    next_alternate,
+)
 from portal.selection.models import SeatOffer, SelectionDraw, SelectionPlan
 
 # What the targets may be about: where people live, their language and the
@@ -140,12 +148,21 @@ class Preview:
     pool_size: int
 
 
+@lru_cache(maxsize=8)
+def _lottery(pool_text: str, targets_text: str, seats: int) -> Lottery:
+    """The lottery for these exact files: with a few hundred people and four categories
+    it takes seconds, so the page does not compute it again while nothing changed."""
+    return find_lottery(read_pool_csv(pool_text), read_targets_csv(targets_text), seats)
+
+
 def preview(call: OpenCall) -> Preview:
     plan = plan_for(call)
     targets = plan_targets(plan)
     pool = pool_of(call, targets)
     try:
-        return Preview(find_lottery(pool, targets, call.seats), None, len(pool))
+        check_targets(pool, targets, call.seats)
+        return Preview(_lottery(pool_csv(pool), targets_csv(targets), call.seats), None,
+                       len(pool))
     except SelectionError as error:
         return Preview(None, explain(error), len(pool))
 
