@@ -34,6 +34,7 @@ from portal.programs.models import (
     Program,
     TaxFormStatus,
 )
+from portal.selection.models import SeatOffer, SelectionDraw, SelectionPlan
 from portal.stipends.models import Payment, PaymentMethod
 from portal.texts.models import InboundText, TextConsent
 
@@ -43,6 +44,6 @@ __all__ = [
     "InboundText", "Meeting", "MeetingReminder", "MeetingTranslationRequest",
     "MeetingText", "Rsvp", "Enrollment", "EnrollmentStatus", "Installment",
     "OutboxMessage", "OutboxStatus", "Payment", "PaymentMethod", "Program", "Role", "RoleGrant",
-    "RoleGrantRequest", "TaxFormStatus", "TextConsent", "TokenPurpose", "TranslationRequest",
-    "User",
+    "RoleGrantRequest", "SeatOffer", "SelectionDraw", "SelectionPlan", "TaxFormStatus",
+    "TextConsent", "TokenPurpose", "TranslationRequest", "User",
 ]

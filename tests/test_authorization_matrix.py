@@ -191,6 +191,15 @@ PATHS = {
     "applications.merge": "/admin/applications/{application_id}/merge",
     "applications.letter": "/admin/applications/{application_id}/letter",
     "applications.scan": "/admin/applications/{application_id}/scan",
+    "selection.plan": "/admin/calls/{call_id}/selection",
+    "selection.draw": "/admin/calls/{call_id}/selection/draw",
+    "selection.pool_file": "/admin/calls/{call_id}/selection/pool.csv",
+    "selection.targets_file": "/admin/calls/{call_id}/selection/targets.csv",
+    "selection.decisions": "/admin/calls/{call_id}/selection/decisions",
+    "selection.letters": "/admin/calls/{call_id}/selection/letters",
+    "selection.seat": "/admin/applications/{application_id}/seat",
+    "selection.give_up": "/admin/applications/{application_id}/seat/give-up",
+    "selection.answer_seat": "/seat/no-such-link",
 }
 
 # Who may use each route. A POST sent with no fields gets the form back with its
@@ -314,6 +323,18 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "applications.merge": {"POST": Rule(ADMIN_ONLY)},
     "applications.letter": {"GET": Rule(ADMIN_ONLY)},
     "applications.scan": {"GET": Rule(ADMIN_ONLY)},
+    # The draw: admins only.
+    "selection.plan": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
+    "selection.draw": {"POST": Rule(ADMIN_ONLY)},
+    "selection.pool_file": {"GET": Rule(ADMIN_ONLY)},
+    "selection.targets_file": {"GET": Rule(ADMIN_ONLY)},
+    # Not drawn yet: nobody can be told, and there are no letters.
+    "selection.decisions": {"POST": Rule(ADMIN_ONLY, 302, "/admin/calls/{call_id}/selection")},
+    "selection.letters": {"GET": Rule(ADMIN_ONLY, 404)},
+    "selection.seat": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
+    "selection.give_up": {"POST": Rule(ADMIN_ONLY)},
+    # A selected person's one-time link; an unknown link is not found, for everyone.
+    "selection.answer_seat": {"GET": Rule(EVERYONE, 404), "POST": Rule(EVERYONE, 404)},
 }
 
 # What an allowed GET sends back, where it is not an HTML page.
@@ -332,6 +353,8 @@ CONTENT_TYPES = {
     "stipends.ledger_xlsx": XLSX_TYPE,
     "stipends.tax_year_xlsx": XLSX_TYPE,
     "applications.scan": "application/pdf",
+    "selection.pool_file": "text/csv",
+    "selection.targets_file": "text/csv",
 }
 
 

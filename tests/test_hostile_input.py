@@ -14,8 +14,9 @@ from __future__ import annotations
 import inspect
 import io
 import re
+import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote, quote_from_bytes, urlsplit
@@ -49,7 +50,17 @@ from portal.applications.forms import (
     PaperApplicationForm,
     StatusForm,
 )
-from portal.applications.models import ApplicationDraft, OpenCall
+from portal.applications.models import (
+    Application,
+    ApplicationDraft,
+    ApplicationStatus,
+    OpenCall,
+)
+from portal.applications.services import (
+    CallDetails,
+    CallWording,
+    open_call,
+)
 from portal.auth.forms import (
     ButtonForm,
     ForgotPasswordForm,
@@ -78,6 +89,9 @@ from portal.meetings.forms import (
 from portal.meetings.models import MeetingFormat
 from portal.meetings.services import MeetingDetails, create_meeting
 from portal.programs.models import Enrollment, Program
+from portal.selection.forms import DrawForm, GiveUpForm, PlanForm, SeatAnswerForm, SeatForm
+from portal.selection.models import SelectionPlan
+from portal.selection.services import run_draw, seat_link
 from portal.stipends.forms import PaymentForm, TaxDetailsForm, TaxFormForm, VoidForm
 from portal.stipends.models import PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment
@@ -168,6 +182,20 @@ def _call_and_application(admin, program):
     return call, application
 
 
+def _planned_call(admin, program):
+    """A closed call with one eligible application and targets it meets: ready to draw."""
+    call = open_call(admin, program, CallDetails(
+        slug=f"drawn-{uuid.uuid4().hex[:8]}", deadline_day=date.today() + timedelta(days=1),
+        deadline_time=time(17), decisions_by=None, seats=1, paper_address=None,
+        paper_office=None, paper_hours=None),
+        CallWording("en", "Apply", "Join us.", "Boston residents", ()), utcnow())
+    sample_paper_application(admin, call).status = ApplicationStatus.ELIGIBLE
+    call.deadline_day = date.today() - timedelta(days=2)
+    db.session.add(SelectionPlan(call=call, alternates=0,
+                                 targets=[["neighborhood", "Roxbury", 1, 1]]))
+    return call
+
+
 def _fresh(kind: str, world: World) -> int | str:
     """Something a request uses up (a link, a payment to void, a draft), made anew for it."""
     facilitator = db.session.get(User, world.ids["facilitator"])
@@ -184,6 +212,25 @@ def _fresh(kind: str, world: World) -> int | str:
     elif kind == "application":
         value = sample_paper_application(db.session.get(User, world.ids["admin"]),
                                          db.session.get(OpenCall, world.ids["call"])).id
+    elif kind == "selected_application":
+        application = sample_paper_application(db.session.get(User, world.ids["admin"]),
+                                               db.session.get(OpenCall, world.ids["call"]))
+        application.status = ApplicationStatus.SELECTED
+        value = application.id
+    elif kind == "seat_link":
+        application = sample_paper_application(db.session.get(User, world.ids["admin"]),
+                                               db.session.get(OpenCall, world.ids["call"]))
+        application.status = ApplicationStatus.SELECTED
+        application.email = f"seat-{uuid.uuid4().hex[:8]}@example.net"
+        value = seat_link(application, utcnow()).rsplit("/", 1)[1]
+    elif kind == "seated_application":
+        admin = db.session.get(User, world.ids["admin"])
+        call = _planned_call(admin, program)
+        run_draw(admin, call, "6 5 4")
+        [value] = [a.id for a in db.session.scalars(
+            select(Application).where(Application.call_id == call.id))]
+    elif kind == "planned_call":
+        value = _planned_call(db.session.get(User, world.ids["admin"]), program).id
     elif kind == "meeting":
         value = _meeting(facilitator, program, 14, "Extra session").id
     elif kind == "grant_request":
@@ -367,6 +414,24 @@ POST_ROUTES: dict[str, Route] = {
         ids={"application_id": "application"}),
     "applications.merge": Route("admin", MergeForm, {"keep": APPLICATION_REFERENCE},
                                 ids={"application_id": "fresh:application"}),
+    "selection.plan": Route("admin", PlanForm, {
+        "alternates": "2", "targets": "category,value,min,max\nneighborhood,Roxbury,0,1"},
+        ids={"call_id": "call"}),
+    "selection.draw": Route("admin", DrawForm, {"seed": "4 2 6 1"},
+                            ids={"call_id": "fresh:planned_call"}),
+    "selection.decisions": Route("admin", ButtonForm, ids={"call_id": "fresh:planned_call"}),
+    # The applicant has no email: the answer is the sign-in link to print.
+    "selection.seat": Route("admin", SeatForm, {
+        "confirmed": "y", "interpretation_language": "ht", "childcare_children": "1",
+        "transport_help": "y", "access_needs": "A quiet room"},
+        ids={"application_id": "fresh:selected_application"},
+        answer_pages=("Sign-in link for",), answer_saves=True),
+    "selection.answer_seat": Route(None, SeatAnswerForm, {
+        "confirmed": "y", "interpretation_language": "vi", "childcare_children": "0",
+        "access_needs": "Large print"}, ids={"token": "fresh:seat_link"},
+        answer_pages=("Welcome to the design group",), answer_saves=True),
+    "selection.give_up": Route("admin", GiveUpForm, {"reason": "declined"},
+                               ids={"application_id": "fresh:seated_application"}),
 }
 
 
@@ -412,12 +477,13 @@ def _view_modules():
     from portal.documents import views as documents
     from portal.home import views as home
     from portal.meetings import views as meetings
+    from portal.selection import views as selection
     from portal.stipends import views as stipends
     from portal.texts import views as texts
 
     return (account, admin, auth, documents, home, meetings, stipends, texts)
     return (account, admin, applications, applications_staff, auth, documents, home,
-            meetings, stipends)
+            meetings, selection, stipends)
 
 
 # --- What each field is, and what hostile things to send it --------------------------------
@@ -959,7 +1025,8 @@ def test_hostile_query_parameters(app, ctx, world, group):
     check()
 
 
-AUDITED_READS = {"applications.staff_application", "applications.scan", "applications.letter"}
+AUDITED_READS = {"applications.staff_application", "applications.scan", "applications.letter",
+                 "selection.seat"}
 
 ODD_VALUES = ("-1", "²", "١٢", "1e400", str(10**30), b"\xff\xfe", KITCHEN_SINK)
 
