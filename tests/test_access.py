@@ -27,6 +27,7 @@ def test_only_the_pages_the_design_names_are_public(app):
     # The provider's webhooks check its signature instead of a sign-in. The open call
     # is for anyone: its form, drafts, and an applicant's own status, contact details,
     # withdrawal and deletion (reached after a status check with reference and contact).
+    # A selected applicant takes their seat from a one-time link, like an invitation.
     assert public == ["applications.apply", "applications.change_my_contact",
                       "applications.continue_draft", "applications.continue_later",
                       "applications.delete_mine", "applications.draft_saved",
@@ -36,7 +37,7 @@ def test_only_the_pages_the_design_names_are_public(app):
                       "auth.forgot_password", "auth.reset_password", "auth.sign_in",
                       "home.choose_language",
                       "home.favicon", "home.set_language", "meetings.feed",
-                      "texts.delivery_status", "texts.inbound"]
+                      "selection.answer_seat", "texts.delivery_status", "texts.inbound"]
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)

@@ -35,3 +35,14 @@ def sign_in_sheet(invitation: Invitation) -> Markup:
             code_page=external_url("auth.enter_code"),
             qr=qr_code_svg(invitation.link, _("QR code with your sign-in link")))
     return Markup(sheet)  # noqa: S704  # nosec B704  # an autoescaped template's output
+
+
+def sign_in_sheet_page(invitation: Invitation) -> str:
+    """The admin's page with the member's printable sheet inside it, shown once, for a
+    person without email (added by hand, or a confirmed seat from the open call)."""
+    from portal.i18n import language_name_in_itself
+
+    return render_template("admin/invitation_link.html", invitation=invitation,
+                           sheet=sign_in_sheet(invitation),
+                           sheet_language_name=language_name_in_itself(
+                               invitation.user.preferred_language))

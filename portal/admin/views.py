@@ -35,7 +35,7 @@ from portal.admin.services import (
     set_active,
     update_person,
 )
-from portal.admin.sheets import sign_in_sheet
+from portal.admin.sheets import sign_in_sheet_page
 from portal.audit.sentences import Reader, describe
 from portal.audit.services import (
     AuditFilter,
@@ -50,7 +50,7 @@ from portal.auth.models import Role, RoleGrantRequest, User
 from portal.auth.services import PersonRuleError
 from portal.csv_export import ROWS_PER_FETCH, csv_download
 from portal.db import db, utcnow
-from portal.i18n import LANGUAGE_BY_CODE, LANGUAGES, language_name_in_itself
+from portal.i18n import LANGUAGE_BY_CODE, LANGUAGES
 from portal.outbox.models import OutboxMessage
 from portal.programs.current import current_program, current_program_or_404
 from portal.programs.services import (
@@ -195,10 +195,7 @@ def _after_invitation(invitation):
               "success")
         return redirect(url_for("admin.person", user_id=invitation.user.id))
     # No email: the admin hands over a printed sheet in person. It is shown only now.
-    return render_template("admin/invitation_link.html", invitation=invitation,
-                           sheet=sign_in_sheet(invitation),
-                           sheet_language_name=language_name_in_itself(
-                               invitation.user.preferred_language))
+    return sign_in_sheet_page(invitation)
 
 
 def _flash_waiting_roles(user: User, waiting: set[Role]) -> None:

@@ -19,6 +19,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.access import keeps_own_csrf, public, roles_required
+from portal.admin.sheets import sign_in_sheet_page
 from portal.applications.labels import STATUS_LABELS
 from portal.applications.models import Application, ApplicationStatus, OpenCall
 from portal.applications.services import open_application
@@ -203,7 +204,7 @@ def seat(application_id: int):
         else:
             db.session.commit()
             if not invitation.emailed:
-                return render_template("admin/invitation_link.html", invitation=invitation)
+                return sign_in_sheet_page(invitation)
             flash(_("%(name)s is a member now. The invitation is on its way to %(email)s.",
                     name=invitation.user.name, email=invitation.user.email), "success")
             return redirect(url_for("selection.plan", call_id=application.call_id))
