@@ -69,6 +69,10 @@ PAGES: dict[str, Page] = {
                                          frozenset({FACILITATOR, ADMIN}), form={"title": ""}),
     "meetings.roster": Page("roster", "/meetings/{meeting_id}/roster",
                             frozenset({FACILITATOR, ADMIN})),
+    "selection.plan": Page("selection-plan", "/admin/calls/{season_call_id}/selection",
+                           frozenset({ADMIN})),
+    "selection.seat": Page("seat", "/admin/applications/{application_id}/seat",
+                           frozenset({ADMIN})),
     "texts.meeting_call_list": Page("call-list", "/meetings/{meeting_id}/call-list",
                                     frozenset({FACILITATOR, ADMIN})),
     "meetings.cancel": Page("cancel-meeting", "/meetings/{meeting_id}/cancel",
@@ -164,6 +168,15 @@ EXTRA_PAGES = (
 
 NOT_PAGES = {
     "static": "files, not pages",
+    "selection.draw": "a button (POST) on the selection page",
+    "selection.decisions": "a button (POST) on the selection page",
+    "selection.give_up": "a button (POST) on the seat page",
+    "selection.pool_file": "a CSV file for auditors, not a page",
+    "selection.targets_file": "a CSV file for auditors, not a page",
+    "selection.letters": "exists only after a draw's decisions went out; not yet in the "
+                         "browser data set",
+    "selection.answer_seat": "a one-time link from a decision email; not yet in the browser "
+                             "data set (its fields are the seat page's)",
     "texts.inbound": "the text provider's webhook: TwiML for a signed POST, not a page",
     "texts.delivery_status": "the text provider's delivery reports: a signed POST, no page",
     "home.favicon": "the site's icon, not a page",
