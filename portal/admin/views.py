@@ -104,6 +104,13 @@ AUDIT_ACTIONS = {
     "application.contact_changed": _l("Applicant's contact details changed"),
     "application.withdrawn": _l("Application withdrawn"),
     "application.deleted": _l("Application deleted"),
+    "selection.plan_saved": _l("Selection plan saved"),
+    "selection.draw_refused": _l("Draw refused"),
+    "selection.drawn": _l("Selection drawn"),
+    "selection.decisions_sent": _l("Decisions sent to applicants"),
+    "selection.seat_confirmed": _l("Seat confirmed"),
+    "selection.seat_given_up": _l("Seat given up"),
+    "selection.seat_offered": _l("Seat offered to an alternate"),
 }
 
 
