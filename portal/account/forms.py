@@ -31,6 +31,13 @@ def reach_choices():
     ]
 
 
+def reach_by_field(label, description) -> Radio:
+    """The question of how a person is reached, on their profile and on the admin's form."""
+    return Radio(label, choices=reach_choices, default="email", description=description,
+                 # Left out by an older page: the choice stays as it was (see chosen_ways).
+                 validators=[Optional()])
+
+
 def chosen_ways(field, current):
     """The ways chosen on a form, or `current` when the form left the question out."""
     return ReachBy(field.data) if field.raw_data and field.raw_data[0] else current
@@ -68,13 +75,10 @@ class ProfileForm(Form):
         validators=[Optional(), max_length(40), no_control_characters],
         render_kw={"autocomplete": "tel", "type": "tel"},
     )
-    reach_by = Radio(
+    reach_by = reach_by_field(
         _l("How should we reach you?"),
-        choices=reach_choices,
-        default="email",
-        validators=[Optional()],  # left out by an older page: the choice stays as it was
-        description=_l("Texts are short and free to receive on most plans; standard "
-                       "message rates may apply. You can reply STOP at any time."),
+        _l("Texts are short and free to receive on most plans; standard "
+           "message rates may apply. You can reply STOP at any time."),
     )
     notify_meeting_changes = BooleanField(_l("When a meeting changes or is cancelled"))
     notify_reminders = BooleanField(_l("A reminder the day before a meeting"))

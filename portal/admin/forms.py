@@ -4,7 +4,7 @@ from wtforms import Form as PlainForm
 from wtforms.validators import Email, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.account.forms import language_choices, reach_choices
+from portal.account.forms import language_choices, reach_by_field
 from portal.auth.models import Role
 from portal.forms import (
     DayField,
@@ -73,13 +73,10 @@ class PersonForm(Form):
         validators=[Optional(), max_length(40), no_control_characters],
         render_kw={"type": "tel"},
     )
-    reach_by = Radio(
+    reach_by = reach_by_field(
         _l("How the person wants to be reached"),
-        choices=reach_choices,
-        default="email",
-        validators=[Optional()],  # left out by an older page: the choice stays as it was
-        description=_l("Choose texts only when the person agreed to them (on paper or on "
-                       "the phone): their agreement is recorded with your name."),
+        _l("Choose texts only when the person agreed to them (on paper or on "
+           "the phone): their agreement is recorded with your name."),
     )
     roles = CheckboxesField(
         _l("Roles"),
