@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.documents.views import bp as documents_bp
     from portal.home.views import bp as home_bp
     from portal.meetings.views import bp as meetings_bp
+    from portal.review.views import bp as review_bp
     from portal.selection.views import bp as selection_bp
     from portal.stipends.views import bp as stipends_bp
     from portal.texts.views import bp as texts_bp
@@ -117,4 +118,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(texts_bp)
     app.register_blueprint(applications_bp)
+    app.register_blueprint(review_bp)
     app.register_blueprint(selection_bp)

@@ -34,12 +34,14 @@ from portal.programs.models import (
     Program,
     TaxFormStatus,
 )
+from portal.review.models import CallReviewer, Review, ReviewSetup, RubricCriterion
 from portal.selection.models import SeatOffer, SelectionDraw, SelectionPlan
 from portal.stipends.models import Payment, PaymentMethod
 from portal.texts.models import InboundText, TextConsent
 
 __all__ = [
     "Application", "ApplicationDraft", "CallQuestion", "CallText", "OpenCall",
+    "CallReviewer", "Review", "ReviewSetup", "RubricCriterion",
     "AccountToken", "Attendance", "AuditEvent", "CalendarFeed", "Document", "DocumentVersion",
     "InboundText", "Meeting", "MeetingReminder", "MeetingTranslationRequest",
     "MeetingText", "Rsvp", "Enrollment", "EnrollmentStatus", "Installment",

@@ -72,6 +72,8 @@ def navigation() -> list[tuple[str, object]]:
             ("admin.audit_log", _l("Audit log")),
             ("admin.outbox", _l("Outbox")),
         ]
+    if current_user.has_role(Role.REVIEWER):
+        items.append(("review.my_reviews", _l("Reviews")))
     if current_user.has_role(Role.MEMBER):
         items.append(("stipends.my_stipend", _l("My stipend")))
     if current_user.has_role(Role.FINANCE):

@@ -26,6 +26,7 @@ ROLE_LABELS = {
     Role.FACILITATOR: _l("Facilitator"),
     Role.FINANCE: _l("Finance"),
     Role.ADMIN: _l("Admin"),
+    Role.REVIEWER: _l("Reviewer"),
 }
 
 TIMEZONES = (

@@ -23,6 +23,8 @@ class Role(enum.StrEnum):
     FACILITATOR = "facilitator"
     FINANCE = "finance"
     ADMIN = "admin"
+    # Reads, blind, the applications of the calls an admin assigns them to.
+    REVIEWER = "reviewer"
 
 
 class TokenPurpose(enum.StrEnum):

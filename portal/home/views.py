@@ -21,12 +21,14 @@ from sqlalchemy import select
 from portal.access import is_safe_next, public, signed_in
 from portal.account.services import keep_language_choice
 from portal.auth.forms import ButtonForm
+from portal.auth.models import Role
 from portal.db import db, utcnow
 from portal.home.services import member_home
 from portal.home.staff import staff_home
 from portal.i18n import LANGUAGE_BY_CODE, current_language
 from portal.programs.current import current_program
 from portal.programs.models import Enrollment
+from portal.review.services import waiting_reviews
 from portal.stipends.services import stipend_summary
 
 bp = Blueprint("home", __name__)
@@ -52,8 +54,10 @@ def index():
     stipend = stipend_summary(enrollment, program.local_today(now)) if enrollment else None
     home = member_home(current_user, enrollment, current_language().code, _previous_visit(),
                        now) if enrollment else None
+    reviewing = waiting_reviews(current_user._get_current_object()) \
+        if current_user.has_role(Role.REVIEWER) else None
     return render_template("home/index.html", enrollment=enrollment, stipend=stipend, home=home,
-                           button_form=ButtonForm())
+                           button_form=ButtonForm(), reviewing=reviewing)
 
 
 def _previous_visit() -> datetime | None:

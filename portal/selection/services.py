@@ -24,6 +24,7 @@ from portal.auth.models import Role, User, hash_token
 from portal.db import db, utcnow
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGE_BY_CODE, LANGUAGE_CODES
 from portal.outbox.services import external_url, queue_email_to
+from portal.review.services import in_pool, pool_rule_of
 from portal.rules import RuleError
 from portal.selection.commands import four_decimals
 from portal.selection.inputs import (
@@ -91,14 +92,21 @@ def plan_targets(plan: SelectionPlan | SelectionDraw | None) -> list[Target]:
     return [Target(*row) for row in (plan.targets if plan else [])]
 
 
-def pool_rule() -> dict:
-    return {"statuses": [status.value for status in POOL_STATUSES]}
+def pool_rule(call: OpenCall) -> dict:
+    """Who entered the pool, as recorded with the draw: the statuses and, when the
+    call is reviewed, the reviews each needed and the lowest mean score."""
+    return {"statuses": [status.value for status in POOL_STATUSES], **pool_rule_of(call)}
 
 
-def pool_applications(call: OpenCall) -> list[Application]:
+def eligible_applications(call: OpenCall) -> list[Application]:
     return list(db.session.scalars(select(Application).where(
         Application.call_id == call.id, Application.status.in_(POOL_STATUSES))
         .order_by(Application.id)))
+
+
+def pool_applications(call: OpenCall) -> list[Application]:
+    """The eligible applications the call's pool rule lets in."""
+    return in_pool(call, eligible_applications(call))
 
 
 def pool_of(call: OpenCall, targets: list[Target]) -> dict[str, dict[str, str]]:
@@ -189,7 +197,7 @@ def run_draw(actor: User, call: OpenCall, seed: str) -> SelectionDraw:
                      reason=str(error))
         raise SelectionRuleError("seed", explain(error)) from None
     record = SelectionDraw(
-        call=call, pool_rule=pool_rule(), targets=plan.targets, seats=call.seats,
+        call=call, pool_rule=pool_rule(call), targets=plan.targets, seats=call.seats,
         alternates=plan.alternates, seed=seed, pool_fingerprint=result.pool_fingerprint,
         targets_fingerprint=result.targets_fingerprint,
         chances={person: f"{chance.numerator}/{chance.denominator}"
@@ -200,8 +208,11 @@ def run_draw(actor: User, call: OpenCall, seed: str) -> SelectionDraw:
     outcome_status = {"selected": ApplicationStatus.SELECTED,
                       "alternate": ApplicationStatus.ALTERNATE,
                       "not_selected": ApplicationStatus.NOT_SELECTED}
-    for application in pool_applications(call):
-        application.status = outcome_status[result.outcome(str(application.id))[0]]
+    for application in eligible_applications(call):
+        # Eligible but kept out of the pool by the review rule: not chosen either.
+        outcome = result.outcome(str(application.id))[0] if str(application.id) in pool \
+            else "not_selected"
+        application.status = outcome_status[outcome]
     record_event(actor, "selection.drawn", "open_call", call.id, seed=seed,
                  seats=call.seats, alternates=plan.alternates,
                  pool_fingerprint=result.pool_fingerprint,

@@ -1,0 +1,443 @@
+"""The review rules: who reviews a call, what they score, how reviews are shared out
+and handed on after a conflict of interest, what admins see of the scores, and who
+enters the lottery's pool. Every function leaves the commit to the caller.
+
+A reviewer reaches an application only through a review assigned to them, and
+that review's page shows the statements, never who wrote them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from portal.applications.models import Application, ApplicationStatus, OpenCall
+from portal.audit.services import record_event
+from portal.auth.models import Role, RoleGrant, User
+from portal.db import db, utcnow
+from portal.i18n import LANGUAGE_BY_CODE
+from portal.review.models import (
+    HIGHEST_SCORE,
+    LOWEST_SCORE,
+    CallReviewer,
+    Review,
+    ReviewSetup,
+    RubricCriterion,
+)
+from portal.rules import RuleError
+
+# Reviews are given only to applications staff found eligible.
+REVIEWED_STATUSES = (ApplicationStatus.ELIGIBLE,)
+# Two reviewers whose means differ by this much (on the 1-5 scale) read the same
+# statements very differently: the admin page asks someone to look again.
+DISAGREEMENT = 2
+MOST_REVIEWS = 5
+MOST_CRITERIA = 8
+
+
+class ReviewRuleError(RuleError):
+    """A review step that cannot go ahead; the message says why."""
+
+
+# --- The call's review rules --------------------------------------------------------------
+
+def setup_for(call: OpenCall) -> ReviewSetup | None:
+    return db.session.scalars(select(ReviewSetup).where(ReviewSetup.call_id == call.id)).first()
+
+
+def criteria_of(call: OpenCall) -> list[RubricCriterion]:
+    return list(db.session.scalars(select(RubricCriterion).where(
+        RubricCriterion.call_id == call.id).order_by(RubricCriterion.position,
+                                                    RubricCriterion.id)))
+
+
+def reviewers_of(call: OpenCall) -> list[User]:
+    return list(db.session.scalars(select(User).join(
+        CallReviewer, CallReviewer.user_id == User.id).where(CallReviewer.call_id == call.id)
+        .order_by(User.name)))
+
+
+def possible_reviewers(call: OpenCall) -> list[User]:
+    """Active people with the reviewer role not yet reviewing this call."""
+    assigned = select(CallReviewer.user_id).where(CallReviewer.call_id == call.id)
+    return list(db.session.scalars(select(User).join(RoleGrant).where(
+        RoleGrant.role == Role.REVIEWER, User.active.is_(True), User.id.not_in(assigned))
+        .order_by(User.name)))
+
+
+def parse_mean(text: str | None) -> int | None:
+    """'3.5' (or '3,5') as tenths; empty means no lowest mean."""
+    text = (text or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ReviewRuleError("pool_min_mean", _l(
+            "Enter the lowest mean score as a number from %(low)d to %(high)d, like 3.5.",
+            low=LOWEST_SCORE, high=HIGHEST_SCORE)) from None
+    if not value.is_finite() or not LOWEST_SCORE <= value <= HIGHEST_SCORE:
+        raise ReviewRuleError("pool_min_mean", _l(
+            "Enter the lowest mean score as a number from %(low)d to %(high)d, like 3.5.",
+            low=LOWEST_SCORE, high=HIGHEST_SCORE))
+    return int((value * 10).to_integral_value(ROUND_HALF_UP))
+
+
+def mean_text(tenths: int | None) -> str:
+    return "" if tenths is None else f"{tenths // 10}.{tenths % 10}"
+
+
+def save_setup(actor: User, call: OpenCall, reviews_per_application: int,
+               pool_min_mean: str | None) -> ReviewSetup:
+    """Write down how many reviews each application gets and the pool rule."""
+    if not 1 <= reviews_per_application <= MOST_REVIEWS:
+        raise ReviewRuleError("reviews_per_application", _l(
+            "Each application gets from 1 to %(most)d reviews.", most=MOST_REVIEWS))
+    tenths = parse_mean(pool_min_mean)
+    if _drawn(call):
+        raise ReviewRuleError("reviews_per_application", _l(
+            "This call is drawn; its pool rule cannot change."))
+    setup = setup_for(call) or ReviewSetup(call=call)
+    before = {"reviews_per_application": setup.reviews_per_application,
+              "pool_min_mean": mean_text(setup.pool_min_mean_tenths)} if setup.id else None
+    setup.reviews_per_application = reviews_per_application
+    setup.pool_min_mean_tenths = tenths
+    setup.updated_by_id, setup.updated_at = actor.id, utcnow()
+    db.session.add(setup)
+    record_event(actor, "review.rules_saved", "open_call", call.id, before=before,
+                 reviews_per_application=reviews_per_application,
+                 pool_min_mean=mean_text(tenths))
+    return setup
+
+
+def _drawn(call: OpenCall) -> bool:
+    from portal.selection.models import SelectionDraw
+
+    return db.session.scalar(select(func.count(SelectionDraw.id)).where(
+        SelectionDraw.call_id == call.id)) > 0
+
+
+@dataclass(frozen=True)
+class CriterionWording:
+    name: str
+    guide: str
+
+
+def _checked_wording(wording: list[CriterionWording]) -> list[dict]:
+    kept = [{"name": w.name.strip(), "guide": w.guide.strip()} for w in wording
+            if w.name.strip() or w.guide.strip()]
+    if not kept:
+        raise ReviewRuleError("criteria", _l("Write at least one criterion."))
+    if len(kept) > MOST_CRITERIA:
+        raise ReviewRuleError("criteria", _l("A rubric has at most %(most)d criteria.",
+                                             most=MOST_CRITERIA))
+    for position, text in enumerate(kept, start=1):
+        if not text["name"] or not text["guide"]:
+            raise ReviewRuleError("criteria", _l(
+                "Criterion %(number)d needs both a name and what its scores mean.",
+                number=position))
+    return kept
+
+
+def save_rubric(actor: User, call: OpenCall, wording: list[CriterionWording]) -> None:
+    """Set the rubric in the call's original language. Once a review is in, the
+    criteria keep their number and order (scores point at them); only words change."""
+    kept = _checked_wording(wording)
+    original = call.original.language
+    criteria = criteria_of(call)
+    if _any_scores(call) and len(kept) != len(criteria):
+        raise ReviewRuleError("criteria", _l(
+            "Reviews have been scored against these criteria: you can reword them, "
+            "not add or remove any."))
+    for position, text in enumerate(kept):
+        if position < len(criteria):
+            criterion = criteria[position]
+            texts = dict(criterion.texts)
+            if texts.get(original) != text:
+                # Translations of words that changed no longer say the same thing.
+                texts = {original: text}
+            criterion.texts, criterion.position = texts, position
+        else:
+            db.session.add(RubricCriterion(call=call, position=position,
+                                           texts={original: text}))
+    for criterion in criteria[len(kept):]:
+        db.session.delete(criterion)
+    record_event(actor, "review.rubric_saved", "open_call", call.id, criteria=len(kept),
+                 language=original)
+
+
+def translate_rubric(actor: User, call: OpenCall, language: str,
+                     wording: list[CriterionWording]) -> None:
+    """The rubric in one more language, criterion by criterion."""
+    if language not in LANGUAGE_BY_CODE or language == call.original.language:
+        raise ReviewRuleError("criteria", _l("Choose a language to translate into."))
+    criteria = criteria_of(call)
+    kept = [{"name": w.name.strip(), "guide": w.guide.strip()} for w in wording]
+    if len(kept) != len(criteria) or any(not t["name"] or not t["guide"] for t in kept):
+        raise ReviewRuleError("criteria", _l(
+            "Translate every criterion: its name and what its scores mean."))
+    for criterion, text in zip(criteria, kept, strict=True):
+        criterion.texts = {**criterion.texts, language: text}
+    record_event(actor, "review.rubric_translated", "open_call", call.id, language=language)
+
+
+def _any_scores(call: OpenCall) -> bool:
+    return db.session.scalar(select(func.count(Review.id)).join(Application).where(
+        Application.call_id == call.id, Review.submitted_at.is_not(None))) > 0
+
+
+# --- Reviewers ------------------------------------------------------------------------------
+
+def assign_reviewer(actor: User, call: OpenCall, person: User) -> None:
+    """Let someone with the reviewer role review this call."""
+    if not person.active or Role.REVIEWER not in person.roles:
+        raise ReviewRuleError("reviewer", _l(
+            "Only people with the reviewer role can review. Give them the role on "
+            "their page in People first."))
+    if db.session.get(CallReviewer, (call.id, person.id)):
+        raise ReviewRuleError("reviewer", _l("They already review this call."))
+    db.session.add(CallReviewer(call=call, user=person, assigned_by_id=actor.id))
+    record_event(actor, "review.reviewer_assigned", "open_call", call.id, reviewer=person.id)
+
+
+def remove_reviewer(actor: User, call: OpenCall, person: User, now: datetime) -> int:
+    """Take someone off this call; their unfinished reviews go to others. Returns how
+    many of those could not be given to anyone yet."""
+    link = db.session.get(CallReviewer, (call.id, person.id))
+    if link is None:
+        raise ReviewRuleError("reviewer", _l("They do not review this call."))
+    db.session.delete(link)
+    db.session.flush()
+    unfinished = [review for review in reviews_of(person, call) if review.is_open]
+    for review in unfinished:
+        db.session.delete(review)
+    db.session.flush()
+    record_event(actor, "review.reviewer_removed", "open_call", call.id, reviewer=person.id,
+                 unfinished=len(unfinished))
+    return share_out_reviews(actor, call, now).short
+
+
+def reviews_of(person: User, call: OpenCall | None = None) -> list[Review]:
+    query = select(Review).join(Application).where(Review.reviewer_id == person.id)
+    if call is not None:
+        query = query.where(Application.call_id == call.id)
+    return list(db.session.scalars(query.order_by(Review.id)))
+
+
+def waiting_reviews(person: User) -> int:
+    """How many reviews the person still has to do, on calls they still review."""
+    return db.session.scalar(select(func.count(Review.id)).join(Application).join(
+        CallReviewer, (CallReviewer.call_id == Application.call_id)
+        & (CallReviewer.user_id == Review.reviewer_id)).where(
+        Review.reviewer_id == person.id, Review.submitted_at.is_(None),
+        Review.conflict_at.is_(None)))
+
+
+# --- Sharing reviews out --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SharedOut:
+    assigned: int
+    # Applications still short of their reviews: not enough reviewers free of conflict.
+    short: int
+
+
+def reviewed_applications(call: OpenCall) -> list[Application]:
+    return list(db.session.scalars(select(Application).where(
+        Application.call_id == call.id, Application.status.in_(REVIEWED_STATUSES))
+        .order_by(Application.id)))
+
+
+def share_out_reviews(actor: User | None, call: OpenCall, now: datetime) -> SharedOut:
+    """Give every eligible application its set number of reviews. Each goes to the
+    reviewer with the fewest reviews on this call who has not read it and declared no
+    conflict with it; ties go to whoever was assigned first, so it is repeatable."""
+    setup = setup_for(call)
+    if setup is None:
+        raise ReviewRuleError("share", _l(
+            "Write down how many reviews each application gets first."))
+    if not criteria_of(call):
+        raise ReviewRuleError("share", _l("Write the rubric first."))
+    reviewers = [link.user_id for link in db.session.scalars(select(CallReviewer).where(
+        CallReviewer.call_id == call.id).order_by(CallReviewer.assigned_at,
+                                                  CallReviewer.user_id))]
+    if not reviewers:
+        raise ReviewRuleError("share", _l("Assign at least one reviewer first."))
+    applications = reviewed_applications(call)
+    existing = list(db.session.scalars(select(Review).where(
+        Review.application_id.in_([a.id for a in applications]))))
+    load = dict.fromkeys(reviewers, 0)
+    had = {}
+    for review in existing:
+        had.setdefault(review.application_id, []).append(review)
+        if review.reviewer_id in load and review.conflict_at is None:
+            load[review.reviewer_id] += 1
+    assigned = short = 0
+    for application in applications:
+        theirs = had.get(application.id, [])
+        counted = sum(review.conflict_at is None for review in theirs)
+        taken = {review.reviewer_id for review in theirs}
+        while counted < setup.reviews_per_application:
+            free = [person for person in reviewers if person not in taken]
+            if not free:
+                short += 1
+                break
+            person = min(free, key=lambda p: (load[p], reviewers.index(p)))
+            db.session.add(Review(application=application, reviewer_id=person,
+                                  assigned_at=now, scores={}))
+            load[person] += 1
+            taken.add(person)
+            counted += 1
+            assigned += 1
+    if assigned:
+        record_event(actor, "review.shared_out", "open_call", call.id, assigned=assigned,
+                     short=short)
+    return SharedOut(assigned, short)
+
+
+# --- Reviewing ------------------------------------------------------------------------------
+
+def review_for_reviewer(reviewer: User, review_id: int) -> Review | None:
+    """A review the person may open: theirs, on a call they still review. The same
+    answer whether the review does not exist or is someone else's."""
+    review = db.session.get(Review, review_id)
+    if review is None or review.reviewer_id != reviewer.id:
+        return None
+    if not reviewer.active or Role.REVIEWER not in reviewer.roles:
+        return None
+    if db.session.get(CallReviewer, (review.application.call_id, reviewer.id)) is None:
+        return None
+    return review
+
+
+def open_review(reviewer: User, review: Review) -> None:
+    """Every reading of an application is audited, blind readings too."""
+    record_event(reviewer, "review.opened", "review", review.id,
+                 application=review.application_id)
+
+
+def _check_open(reviewer: User, review: Review) -> None:
+    if review.reviewer_id != reviewer.id:
+        raise ReviewRuleError("scores", _l("This review is not yours."))
+    if review.conflict_at is not None:
+        raise ReviewRuleError("scores", _l(
+            "You declared a conflict of interest with this application; someone else "
+            "reviews it."))
+    if _drawn(review.application.call):
+        raise ReviewRuleError("scores", _l("This call is drawn; reviews cannot change."))
+
+
+def submit_review(reviewer: User, review: Review, scores: dict[int, int | None],
+                  comment: str | None, now: datetime) -> None:
+    """Score every criterion from 1 to 5, with a comment if wanted. A review may be
+    changed until the call is drawn; each change is audited with the scores before."""
+    _check_open(reviewer, review)
+    criteria = criteria_of(review.application.call)
+    for position, criterion in enumerate(criteria, start=1):
+        score = scores.get(criterion.id)
+        if score is None or not LOWEST_SCORE <= score <= HIGHEST_SCORE:
+            raise ReviewRuleError(f"score_{criterion.id}", _l(
+                "Give criterion %(number)d a score from %(low)d to %(high)d.",
+                number=position, low=LOWEST_SCORE, high=HIGHEST_SCORE))
+    before = dict(review.scores) if review.submitted_at else None
+    review.scores = {str(criterion.id): scores[criterion.id] for criterion in criteria}
+    review.comment = (comment or "").strip() or None
+    review.submitted_at = now
+    record_event(reviewer, "review.scored", "review", review.id,
+                 application=review.application_id, scores=review.scores, before=before)
+
+
+def declare_conflict(reviewer: User, review: Review, note: str | None,
+                     now: datetime) -> bool:
+    """Step back from an application; it goes to another reviewer of the call. Returns
+    whether someone else could take it (if not, admins see it short of reviews)."""
+    _check_open(reviewer, review)
+    review.conflict_at, review.conflict_note = now, (note or "").strip() or None
+    review.scores, review.comment, review.submitted_at = {}, None, None
+    record_event(reviewer, "review.conflict_declared", "review", review.id,
+                 application=review.application_id)
+    db.session.flush()
+    call = review.application.call
+    handed = share_out_reviews(None, call, now)
+    if handed.assigned:
+        new = db.session.scalars(select(Review).where(
+            Review.application_id == review.application_id, Review.id != review.id)
+            .order_by(Review.id.desc())).first()
+        record_event(None, "review.reassigned", "review", review.id,
+                     application=review.application_id, to=new.reviewer_id)
+    return handed.assigned > 0
+
+
+# --- What admins see ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ApplicationScores:
+    application: Application
+    reviews: list[Review]
+    done: int
+    wanted: int
+    # Exact, so "a mean of at least 3.5" is never decided by a rounding.
+    mean: Fraction | None
+    spread: Fraction | None
+    conflicts: int
+
+    @property
+    def disagree(self) -> bool:
+        return self.spread is not None and self.spread >= DISAGREEMENT
+
+
+def scores_of(call: OpenCall) -> list[ApplicationScores]:
+    """Each eligible application's reviews, mean, spread (highest reviewer's mean less
+    the lowest) and conflicts, in two queries whatever the size of the call."""
+    setup = setup_for(call)
+    wanted = setup.reviews_per_application if setup else 0
+    applications = reviewed_applications(call)
+    reviews: dict[int, list[Review]] = {}
+    for review in db.session.scalars(select(Review).join(Application).where(
+            Application.call_id == call.id).order_by(Review.id)):
+        reviews.setdefault(review.application_id, []).append(review)
+    rows = []
+    for application in applications:
+        theirs = reviews.get(application.id, [])
+        means = [Fraction(sum(r.scores.values()), len(r.scores)) for r in theirs
+                 if r.submitted_at is not None and r.scores]
+        rows.append(ApplicationScores(
+            application=application, reviews=theirs, done=len(means), wanted=wanted,
+            mean=sum(means) / len(means) if means else None,
+            spread=max(means) - min(means) if len(means) > 1 else None,
+            conflicts=sum(review.conflict_at is not None for review in theirs)))
+    return rows
+
+
+def pool_rule_of(call: OpenCall) -> dict:
+    """The pool rule as recorded with a draw: reviews asked for and the lowest mean."""
+    setup = setup_for(call)
+    if setup is None:
+        return {}
+    return {"reviews": setup.reviews_per_application,
+            "min_mean": mean_text(setup.pool_min_mean_tenths) or None}
+
+
+def in_pool(call: OpenCall, applications: list[Application]) -> list[Application]:
+    """Of the eligible applications, those the call's pool rule lets in: every review
+    done and, if a lowest mean is written down, a mean at least that. A call without
+    review rules draws from every eligible application."""
+    setup = setup_for(call)
+    if setup is None:
+        return applications
+    rows = {row.application.id: row for row in scores_of(call)}
+    kept = []
+    for application in applications:
+        row = rows.get(application.id)
+        if row is None or row.done < setup.reviews_per_application:
+            continue
+        if setup.pool_min_mean_tenths is not None and \
+                row.mean * 10 < setup.pool_min_mean_tenths:
+            continue
+        kept.append(application)
+    return kept

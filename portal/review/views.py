@@ -1,0 +1,331 @@
+"""Reviewers' pages (their reviews, and one application read blind) and the admins'
+review page of a call (rules, reviewers, rubric, scores)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.access import roles_required
+from portal.applications.labels import STATUS_LABELS
+from portal.applications.models import OpenCall
+from portal.auth.forms import ButtonForm
+from portal.auth.models import Role, User
+from portal.db import db, utcnow
+from portal.i18n import LANGUAGE_BY_CODE, current_language
+from portal.review.forms import (
+    AddReviewerForm,
+    ConflictForm,
+    ReviewRulesForm,
+    RubricForm,
+    score_form,
+)
+from portal.review.models import Review
+from portal.review.services import (
+    MOST_CRITERIA,
+    CriterionWording,
+    ReviewRuleError,
+    assign_reviewer,
+    criteria_of,
+    declare_conflict,
+    mean_text,
+    open_review,
+    possible_reviewers,
+    remove_reviewer,
+    review_for_reviewer,
+    reviewers_of,
+    reviews_of,
+    save_rubric,
+    save_setup,
+    scores_of,
+    setup_for,
+    share_out_reviews,
+    submit_review,
+    translate_rubric,
+)
+from portal.selection.services import draw_for, pool_applications
+
+bp = Blueprint("review", __name__)
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+# --- Reviewers ------------------------------------------------------------------------------
+
+@bp.route("/reviews")
+@roles_required(Role.REVIEWER)
+def my_reviews():
+    """The reviewer's list, numbered per call; the application's own number and
+    reference are not shown, they could say who applied."""
+    calls: dict[int, dict] = {}
+    for review in reviews_of(_me()):
+        call = review.application.call
+        if review_for_reviewer(_me(), review.id) is None:
+            continue
+        entry = calls.setdefault(call.id, {"call": call, "reviews": []})
+        entry["reviews"].append(review)
+    return render_template("review/my_reviews.html", calls=list(calls.values()))
+
+
+def _review_or_404(review_id: int) -> Review:
+    review = review_for_reviewer(_me(), review_id)
+    if review is None:
+        abort(404)
+    return review
+
+
+def _criteria_words(call: OpenCall) -> list[tuple]:
+    """Each criterion with its words in the reader's language, or the original's."""
+    original = call.original.language
+    return [(criterion, *criterion.text_for(current_language().code, original))
+            for criterion in criteria_of(call)]
+
+
+def _score_page(review: Review, form, conflict_form: ConflictForm, status: int = 200):
+    call = review.application.call
+    words = _criteria_words(call)
+    for criterion, text, _language in words:
+        choice = form[f"score_{criterion.id}"]
+        choice.label.text, choice.description = text["name"], text["guide"]
+    position = [r.id for r in reviews_of(_me(), call)].index(review.id) + 1
+    return render_template(
+        "review/review.html", review=review, call=call, application=review.application,
+        form=form, conflict_form=conflict_form, criteria=words, position=position,
+        score_fields=[form[f"score_{criterion.id}"] for criterion, *_ in words]), status
+
+
+@bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])
+@roles_required(Role.REVIEWER)
+def review(review_id: int):
+    review = _review_or_404(review_id)
+    criteria = criteria_of(review.application.call)
+    form = score_form(criteria)()
+    if not form.is_submitted():
+        open_review(_me(), review)
+        db.session.commit()
+        for criterion in criteria:
+            score = review.scores.get(str(criterion.id))
+            form[f"score_{criterion.id}"].data = str(score) if score else None
+        form.comment.data = review.comment
+    elif form.validate():
+        scores = {criterion.id: int(form[f"score_{criterion.id}"].data) for criterion in criteria}
+        try:
+            submit_review(_me(), review, scores, form.comment.data, utcnow())
+        except ReviewRuleError as error:
+            db.session.rollback()
+            form.add_error(error.field if error.field in form else "comment", error.message)
+        else:
+            db.session.commit()
+            flash(_("Your scores are saved. You can change them until the draw."), "success")
+            return redirect(url_for("review.my_reviews"))
+    return _score_page(review, form, ConflictForm(formdata=None),
+                       400 if form.is_submitted() else 200)
+
+
+@bp.route("/reviews/<int:review_id>/conflict", methods=["POST"])
+@roles_required(Role.REVIEWER)
+def conflict(review_id: int):
+    review = _review_or_404(review_id)
+    form = ConflictForm()
+    if form.validate_on_submit():
+        try:
+            declare_conflict(_me(), review, form.note.data, utcnow())
+        except ReviewRuleError as error:
+            db.session.rollback()
+            form.add_error("note", error.message)
+        else:
+            db.session.commit()
+            flash(_("Thank you for saying so. Someone else will review this application."),
+                  "success")
+            return redirect(url_for("review.my_reviews"))
+    score = score_form(criteria_of(review.application.call))(formdata=None)
+    return _score_page(review, score, form, 400)
+
+
+# --- Admins ---------------------------------------------------------------------------------
+
+def _call(call_id: int) -> OpenCall:
+    return db.get_or_404(OpenCall, call_id)
+
+
+def _rules_form(call: OpenCall) -> ReviewRulesForm:
+    form = ReviewRulesForm()
+    setup = setup_for(call)
+    if not form.is_submitted():
+        form.reviews_per_application.data = setup.reviews_per_application if setup else 2
+        form.pool_min_mean.data = mean_text(setup.pool_min_mean_tenths) if setup else ""
+    return form
+
+
+def _reviewer_form(call: OpenCall) -> AddReviewerForm:
+    form = AddReviewerForm()
+    form.reviewer.choices = [("", _("Choose a reviewer"))] + [
+        (str(person.id), person.name) for person in possible_reviewers(call)]
+    return form
+
+
+def _rubric_form(call: OpenCall, language: str) -> RubricForm:
+    form = RubricForm()
+    criteria = criteria_of(call)
+    if not form.is_submitted():
+        for position, criterion in enumerate(criteria):
+            text = criterion.texts.get(language, {})
+            form.names[position].data = text.get("name", "")
+            form.guides[position].data = text.get("guide", "")
+    return form
+
+
+def _wording(form: RubricForm) -> list[CriterionWording]:
+    return [CriterionWording(name.data or "", guide.data or "")
+            for name, guide in zip(form.names, form.guides, strict=True)]
+
+
+def two_decimals(value) -> str:
+    """A mean or spread the way the reader's language writes 3.25; two places, so a
+    mean just under the pool's lowest does not show as equal to it."""
+    return format_decimal(float(value), format="0.00")
+
+
+def _admin_page(call: OpenCall, rules_form=None, reviewer_form=None, rubric_form=None,
+                status: int = 200):
+    setup = setup_for(call)
+    rows = scores_of(call)
+    pool = {application.id for application in pool_applications(call)} if setup else set()
+    return render_template(
+        "review/call_review.html", call=call, setup=setup,
+        rules_form=rules_form or _rules_form(call),
+        reviewer_form=reviewer_form or _reviewer_form(call),
+        rubric_form=rubric_form or _rubric_form(call, call.original.language),
+        criteria=criteria_of(call), reviewers=reviewers_of(call), rows=rows, pool=pool,
+        drawn=draw_for(call) is not None, button_form=ButtonForm(),
+        status_labels=STATUS_LABELS, mean_text=mean_text,
+        languages=[code for code in LANGUAGE_BY_CODE if code != call.original.language],
+        most_criteria=MOST_CRITERIA, two_decimals=two_decimals,
+        translated={code for criterion in criteria_of(call) for code in criterion.texts}), status
+
+
+@bp.route("/admin/calls/<int:call_id>/review")
+@roles_required(Role.ADMIN)
+def call_review(call_id: int):
+    return _admin_page(_call(call_id))
+
+
+def _saved(call: OpenCall, message: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("review.call_review", call_id=call.id))
+
+
+@bp.route("/admin/calls/<int:call_id>/review/rules", methods=["POST"])
+@roles_required(Role.ADMIN)
+def rules(call_id: int):
+    call = _call(call_id)
+    form = _rules_form(call)
+    if form.validate_on_submit():
+        try:
+            save_setup(_me(), call, form.reviews_per_application.data, form.pool_min_mean.data)
+        except ReviewRuleError as error:
+            db.session.rollback()
+            form.add_error(error.field, error.message)
+        else:
+            return _saved(call, _("The review rules are saved."))
+    return _admin_page(call, rules_form=form, status=400)
+
+
+@bp.route("/admin/calls/<int:call_id>/review/reviewers", methods=["POST"])
+@roles_required(Role.ADMIN)
+def add_reviewer(call_id: int):
+    call = _call(call_id)
+    form = _reviewer_form(call)
+    if form.validate_on_submit():
+        person = db.session.get(User, int(form.reviewer.data))
+        try:
+            assign_reviewer(_me(), call, person)
+        except ReviewRuleError as error:
+            db.session.rollback()
+            form.add_error("reviewer", error.message)
+        else:
+            return _saved(call, _("%(name)s now reviews this call.", name=person.name))
+    return _admin_page(call, reviewer_form=form, status=400)
+
+
+@bp.route("/admin/calls/<int:call_id>/review/reviewers/<int:user_id>/remove",
+          methods=["POST"])
+@roles_required(Role.ADMIN)
+def take_off_reviewer(call_id: int, user_id: int):
+    call = _call(call_id)
+    person = db.get_or_404(User, user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        short = remove_reviewer(_me(), call, person, utcnow())
+    except ReviewRuleError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("review.call_review", call_id=call.id))
+    message = _("%(name)s no longer reviews this call; their unfinished reviews went to "
+                "others.", name=person.name)
+    if short:
+        message += " " + _("%(count)d applications are short of reviewers.", count=short)
+    return _saved(call, message)
+
+
+@bp.route("/admin/calls/<int:call_id>/review/rubric", methods=["POST"])
+@roles_required(Role.ADMIN)
+def rubric(call_id: int):
+    call = _call(call_id)
+    form = _rubric_form(call, call.original.language)
+    if form.validate_on_submit():
+        try:
+            save_rubric(_me(), call, _wording(form))
+        except ReviewRuleError as error:
+            db.session.rollback()
+            form.names[0].errors = [error.message]
+        else:
+            return _saved(call, _("The rubric is saved."))
+    return _admin_page(call, rubric_form=form, status=400)
+
+
+@bp.route("/admin/calls/<int:call_id>/review/share", methods=["POST"])
+@roles_required(Role.ADMIN)
+def share(call_id: int):
+    call = _call(call_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        shared = share_out_reviews(_me(), call, utcnow())
+    except ReviewRuleError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("review.call_review", call_id=call.id))
+    message = _("%(count)d reviews given out.", count=shared.assigned)
+    if shared.short:
+        message += " " + _("%(count)d applications are short of reviewers.",
+                           count=shared.short)
+    return _saved(call, message)
+
+
+@bp.route("/admin/calls/<int:call_id>/review/rubric/<language>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def translate(call_id: int, language: str):
+    call = _call(call_id)
+    if language not in LANGUAGE_BY_CODE or language == call.original.language \
+            or not criteria_of(call):
+        abort(404)
+    form = _rubric_form(call, language)
+    if form.validate_on_submit():
+        wording = _wording(form)[:len(criteria_of(call))]
+        try:
+            translate_rubric(_me(), call, language, wording)
+        except ReviewRuleError as error:
+            db.session.rollback()
+            form.names[0].errors = [error.message]
+        else:
+            return _saved(call, _("The translation of the rubric is saved."))
+    return render_template("review/translate_rubric.html", call=call, form=form,
+                           language=LANGUAGE_BY_CODE[language], criteria=criteria_of(call)), \
+        400 if form.is_submitted() else 200
