@@ -13,7 +13,7 @@ from babel import Locale, UnknownLocaleError, dates, localedata, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, request, session
-from flask_babel import force_locale, format_currency, get_locale, refresh
+from flask_babel import force_locale, format_currency, format_decimal, get_locale, refresh
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -120,6 +120,12 @@ def select_timezone() -> str:
 
 def current_language() -> Language:
     return LANGUAGE_BY_CODE.get(str(get_locale()), LANGUAGE_BY_CODE[DEFAULT_LANGUAGE])
+
+
+def decimal_number(value, places: int = 2) -> str:
+    """A mean or a score with a fixed number of decimal places, written the way the
+    reader's language writes 3.25 (3,25 in French)."""
+    return format_decimal(value, format="0." + "0" * places)
 
 
 def money(cents: int, currency: str = "USD") -> str:

@@ -14,7 +14,14 @@ from werkzeug.routing import IntegerConverter
 from portal.access import enforce_access, enforce_csrf
 from portal.account.forms import interpretation_choices
 from portal.auth.models import Role
-from portal.i18n import current_language, language_context, language_name, money, one_full_stop
+from portal.i18n import (
+    current_language,
+    decimal_number,
+    language_context,
+    language_name,
+    money,
+    one_full_stop,
+)
 from portal.meetings.models import MeetingWords, Shown
 from portal.programs.current import current_program
 from portal.programs.models import Translated
@@ -222,6 +229,7 @@ def register_request_hooks(app: Flask) -> None:
     app.jinja_env.globals["page_language"] = lambda: current_language().code
     app.jinja_env.globals["program_name"] = program_name
     app.jinja_env.globals["installment_label"] = installment_label
+    app.jinja_env.filters["decimal"] = decimal_number
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["datetime"] = format_datetime

@@ -3,8 +3,9 @@ review page of a call (rules, reviewers, rubric, scores)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +15,7 @@ from portal.applications.models import OpenCall
 from portal.auth.forms import ButtonForm
 from portal.auth.models import Role, User
 from portal.db import db, utcnow
-from portal.i18n import LANGUAGE_BY_CODE, current_language
+from portal.i18n import LANGUAGE_BY_CODE, current_language, decimal_number
 from portal.review.forms import (
     AddReviewerForm,
     ConflictForm,
@@ -157,7 +158,8 @@ def _rules_form(call: OpenCall) -> ReviewRulesForm:
     setup = setup_for(call)
     if not form.is_submitted():
         form.reviews_per_application.data = setup.reviews_per_application if setup else 2
-        form.pool_min_mean.data = mean_text(setup.pool_min_mean_tenths) if setup else ""
+        form.pool_min_mean.data = decimal_number(Decimal(setup.pool_min_mean_tenths) / 10, 1) \
+            if setup and setup.pool_min_mean_tenths is not None else ""
     return form
 
 
@@ -184,12 +186,6 @@ def _wording(form: RubricForm) -> list[CriterionWording]:
             for name, guide in zip(form.names, form.guides, strict=True)]
 
 
-def two_decimals(value) -> str:
-    """A mean or spread the way the reader's language writes 3.25; two places, so a
-    mean just under the pool's lowest does not show as equal to it."""
-    return format_decimal(float(value), format="0.00")
-
-
 def _admin_page(call: OpenCall, rules_form=None, reviewer_form=None, rubric_form=None,
                 status: int = 200):
     setup = setup_for(call)
@@ -204,7 +200,7 @@ def _admin_page(call: OpenCall, rules_form=None, reviewer_form=None, rubric_form
         drawn=draw_for(call) is not None, button_form=ButtonForm(),
         status_labels=STATUS_LABELS, mean_text=mean_text,
         languages=[code for code in LANGUAGE_BY_CODE if code != call.original.language],
-        most_criteria=MOST_CRITERIA, two_decimals=two_decimals,
+        most_criteria=MOST_CRITERIA,
         translated={code for criterion in criteria_of(call) for code in criterion.texts}), status
 
 

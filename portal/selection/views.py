@@ -3,6 +3,8 @@ seed typed by staff, its record, and the two files anyone can check it with."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import (
     Blueprint,
     Response,
@@ -26,7 +28,7 @@ from portal.applications.services import open_application
 from portal.auth.forms import ButtonForm
 from portal.auth.models import Role
 from portal.db import db, utcnow
-from portal.i18n import LANGUAGE_BY_CODE
+from portal.i18n import LANGUAGE_BY_CODE, decimal_number
 from portal.rules import RuleError
 from portal.selection.commands import four_decimals
 from portal.selection.forms import DrawForm, GiveUpForm, PlanForm, SeatAnswerForm, SeatForm
@@ -49,6 +51,7 @@ from portal.selection.services import (
     plan_for,
     plan_targets,
     pool_applications,
+    pool_rule,
     preview,
     run_draw,
     save_plan,
@@ -74,7 +77,20 @@ def _page(call: OpenCall, plan_form: PlanForm, draw_form: DrawForm, status: int 
         draw_form=draw_form, applications=applications, four_decimals=four_decimals,
         chance_text=chance_text, answer=answer, told=told,
         button_form=ButtonForm(), status_labels=STATUS_LABELS,
-        not_selected=ApplicationStatus.NOT_SELECTED), status
+        not_selected=ApplicationStatus.NOT_SELECTED, pool_words=pool_words,
+        pool_rule=record.pool_rule if record else pool_rule(call)), status
+
+
+def pool_words(rule: dict) -> str:
+    """The pool rule as a sentence: who could be drawn."""
+    if not rule.get("reviews"):
+        return _("Every application marked eligible.")
+    if rule.get("min_mean"):
+        return _("Every application marked eligible with its %(reviews)d reviews done and a "
+                 "mean score of at least %(mean)s.", reviews=rule["reviews"],
+                 mean=decimal_number(Decimal(rule["min_mean"]), 1))
+    return _("Every application marked eligible with its %(reviews)d reviews done.",
+             reviews=rule["reviews"])
 
 
 def _plan_form(call: OpenCall) -> PlanForm:
