@@ -3,6 +3,7 @@ admins' view of scores and the pool rule the draw then follows."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -205,10 +206,11 @@ def test_a_rubric_translation_is_saved_whole_or_not_at_all(as_role, call, review
         assert admin.get(f"/admin/calls/{call.id}/review/rubric/{code}").status_code == 404
 
 
-def criterion_block(page: str, name: str) -> str:
-    """The element wrapping a criterion's score choice, from its opening tag."""
-    at = page.index(f"<legend>{name}</legend>")
-    return page[page.rindex("<div lang=", 0, at):at]
+def language_of(page: str, name: str) -> str:
+    """The language a criterion's name is marked as being in, on a reviewer's page."""
+    found = re.search(rf'<legend lang="([^"]+)" dir="auto">{re.escape(name)}</legend>', page)
+    assert found, name
+    return found.group(1)
 
 
 def test_a_reviewer_reads_the_rubric_in_their_language_or_else_the_original(
@@ -220,14 +222,15 @@ def test_a_reviewer_reads_the_rubric_in_their_language_or_else_the_original(
     admin.post(f"/admin/calls/{call.id}/review/rubric/es", data=SPANISH)
     spanish, creole, arabic = (reviewer_client(app, person) for person in readers)
     page = spanish.get(f"/reviews/{reviews_by(readers[0])[0].id}").get_data(as_text=True)
-    assert 'lang="es"' in criterion_block(page, "Experiencia vivida")
-    assert "1: no descrita. 5: clara y cercana." in page
-    assert "<legend>Lived experience</legend>" not in page
+    assert language_of(page, "Experiencia vivida") == "es"
+    assert 'lang="es" dir="auto">1: no descrita. 5: clara y cercana.</p>' in page
+    assert "Lived experience</legend>" not in page
     # No Creole or Arabic rubric: the English one, marked as English for screen readers.
     for client, person in ((creole, readers[1]), (arabic, readers[2])):
         page = client.get(f"/reviews/{reviews_by(person)[0].id}").get_data(as_text=True)
-        assert 'lang="en"' in criterion_block(page, "Lived experience")
-        assert 'lang="en"' in criterion_block(page, "Ideas for the service")
+        assert language_of(page, "Lived experience") == "en"
+        assert language_of(page, "Ideas for the service") == "en"
+        assert 'lang="en" dir="auto">1: none. 5: concrete and new.</p>' in page
         assert "Experiencia vivida" not in page
 
 
@@ -465,7 +468,7 @@ def test_reviewers_who_disagree_are_flagged(app, as_role, call, reviewers):
                 score(client, review, value, value)
     page = admin.get(f"/admin/calls/{call.id}/review").get_data(as_text=True)
     # 5 against 2 is a spread of 3: flagged; 4 against 3 is 1: not.
-    assert "3.00 <strong>Reviewers disagree</strong>" in page
+    assert re.search(r"<td>3\.00 <strong[^>]*>Reviewers disagree</strong></td>", page)
     assert "<td>1.00</td>" in page and page.count("Reviewers disagree") == 1
 
 
@@ -476,6 +479,10 @@ def test_each_score_change_is_audited_with_the_scores_before(app, as_role, call,
     score(client, review, 4, 5, comment="Clear")
     score(client, review, 2, 3)
     first, second = criteria_in_order()
+    # Opened again, the page shows the scores given.
+    page = client.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert re.search(rf'id="score_{first.id}-1"[^>]*checked|checked[^>]*id="score_{first.id}-1"',
+                     page)
     events = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "review.scored").order_by(AuditEvent.id)).all()
     assert [event.details["before"] for event in events] == [

@@ -79,9 +79,6 @@ def _criteria_words(call: OpenCall) -> list[tuple]:
 def _score_page(review: Review, form, conflict_form: ConflictForm):
     call = review.application.call
     words = _criteria_words(call)
-    for criterion, text, _language in words:
-        choice = form[f"score_{criterion.id}"]
-        choice.label.text, choice.description = text["name"], text["guide"]
     entry = next(entry for entry in reviews_to_read(_me()) if entry.call.id == call.id)
     return render_template(
         "review/review.html", review=review, call=call, application=review.application,
