@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from portal import create_app
 from portal.admin.services import request_role
+from portal.applications.models import ApplicationStatus, OpenCall
 from portal.applications.services import save_draft
 from portal.auth.models import Role, TokenPurpose, User
 from portal.auth.services import issue_token
@@ -34,6 +35,14 @@ from portal.meetings.services import (
     rsvp_for_meeting,
 )
 from portal.programs.models import Enrollment, EnrollmentStatus, Installment, Program
+from portal.review.models import Review
+from portal.review.services import (
+    CriterionWording,
+    assign_reviewer,
+    save_rubric,
+    save_setup,
+    share_out_reviews,
+)
 from portal.stipends.models import Payment, PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment
 from tests import sample_files
@@ -50,15 +59,21 @@ DEACTIVATED = "deactivated"  # signed in with every role, then deactivated
 # Still active and a member by role, but their enrollment was withdrawn: they see no
 # program at all, theirs or another's.
 WITHDRAWN = "withdrawn-member"
-ROLES = (ANONYMOUS, MEMBER, OTHER_MEMBER, WITHDRAWN, FACILITATOR, FINANCE, ADMIN, DEACTIVATED)
+# Holds only the reviewer role and reviews the world's call: not staff, in no program.
+REVIEWER = "reviewer"
+ROLES = (ANONYMOUS, MEMBER, OTHER_MEMBER, WITHDRAWN, REVIEWER, FACILITATOR, FINANCE, ADMIN,
+         DEACTIVATED)
 
-SIGNED_IN = frozenset({MEMBER, OTHER_MEMBER, WITHDRAWN, FACILITATOR, FINANCE, ADMIN})
+SIGNED_IN = frozenset({MEMBER, OTHER_MEMBER, WITHDRAWN, REVIEWER, FACILITATOR, FINANCE, ADMIN})
 EVERYONE = SIGNED_IN | {ANONYMOUS, DEACTIVATED}
 STAFF = frozenset({FACILITATOR, ADMIN})
 FINANCE_ONLY = frozenset({FINANCE})
 ADMIN_ONLY = frozenset({ADMIN})
 ADMIN_OR_FINANCE = frozenset({ADMIN, FINANCE})
+REVIEWER_ONLY = frozenset({REVIEWER})
 NOT_SIGNED_IN = (ANONYMOUS, DEACTIVATED)
+# Signed in, but no program is theirs: pages of this program are not found for them.
+OUTSIDE_THE_PROGRAM = (OTHER_MEMBER, WITHDRAWN, REVIEWER)
 
 
 @dataclass(frozen=True)
@@ -82,7 +97,7 @@ class Rule:
     def expected(self, role: str) -> tuple[int, str | None]:
         if role in self.exceptions:
             return self.exceptions[role]
-        if role in (OTHER_MEMBER, WITHDRAWN) and self.other_program is not None:
+        if role in OUTSIDE_THE_PROGRAM and self.other_program is not None:
             return self.other_program, None
         if role in self.allowed:
             return self.status, self.location
@@ -92,8 +107,8 @@ class Rule:
 
 
 HOME_FOR_SIGNED_IN = {role: (302, "/") for role in SIGNED_IN}
-# Pages of "the program": a withdrawn member has none.
-NO_PROGRAM = {WITHDRAWN: (404, None)}
+# Pages of "the program": a withdrawn member has none, nor does a reviewer.
+NO_PROGRAM = {WITHDRAWN: (404, None), REVIEWER: (404, None)}
 
 # Where each route is reached; {names} are filled from the world built for each case.
 PATHS = {
@@ -200,6 +215,16 @@ PATHS = {
     "selection.seat": "/admin/applications/{application_id}/seat",
     "selection.give_up": "/admin/applications/{application_id}/seat/give-up",
     "selection.answer_seat": "/seat/no-such-link",
+    "review.my_reviews": "/reviews",
+    "review.review": "/reviews/{review_id}",
+    "review.conflict": "/reviews/{review_id}/conflict",
+    "review.call_review": "/admin/calls/{call_id}/review",
+    "review.rules": "/admin/calls/{call_id}/review/rules",
+    "review.add_reviewer": "/admin/calls/{call_id}/review/reviewers",
+    "review.take_off_reviewer": "/admin/calls/{call_id}/review/reviewers/{reviewer_id}/remove",
+    "review.rubric": "/admin/calls/{call_id}/review/rubric",
+    "review.share": "/admin/calls/{call_id}/review/share",
+    "review.translate": "/admin/calls/{call_id}/review/rubric/es",
 }
 
 # Who may use each route. A POST sent with no fields gets the form back with its
@@ -335,6 +360,20 @@ ACCESS: dict[str, dict[str, Rule]] = {
     "selection.give_up": {"POST": Rule(ADMIN_ONLY)},
     # A selected person's one-time link; an unknown link is not found, for everyone.
     "selection.answer_seat": {"GET": Rule(EVERYONE, 404), "POST": Rule(EVERYONE, 404)},
+    # Reviewing: a reviewer reaches their own reviews only (another's is not found, see
+    # test_a_reviewer_reaches_only_their_own_reviews); admins set the review up. An admin
+    # without the reviewer role reads no application blind.
+    "review.my_reviews": {"GET": Rule(REVIEWER_ONLY)},
+    "review.review": {"GET": Rule(REVIEWER_ONLY), "POST": Rule(REVIEWER_ONLY)},
+    "review.conflict": {"POST": Rule(REVIEWER_ONLY, 302, "/reviews")},
+    "review.call_review": {"GET": Rule(ADMIN_ONLY)},
+    "review.rules": {"POST": Rule(ADMIN_ONLY)},
+    "review.add_reviewer": {"POST": Rule(ADMIN_ONLY)},
+    "review.take_off_reviewer": {
+        "POST": Rule(ADMIN_ONLY, 302, "/admin/calls/{call_id}/review")},
+    "review.rubric": {"POST": Rule(ADMIN_ONLY)},
+    "review.share": {"POST": Rule(ADMIN_ONLY, 302, "/admin/calls/{call_id}/review")},
+    "review.translate": {"GET": Rule(ADMIN_ONLY), "POST": Rule(ADMIN_ONLY)},
 }
 
 # What an allowed GET sends back, where it is not an HTML page.
@@ -413,6 +452,7 @@ def build_world(app, upload: bool = True) -> World:
         OTHER_MEMBER: make_person(other, Role.MEMBER, name="Olu Elsewhere"),
         DEACTIVATED: make_person(program, *Role, name="Dee Parted"),
         WITHDRAWN: make_person(program, Role.MEMBER, name="Wil Withdrawn"),
+        REVIEWER: make_person(program, Role.REVIEWER, name="Rae Reviewer"),
     }
     db.session.scalars(select(Enrollment).where(
         Enrollment.user_id == people[WITHDRAWN].id)).one().status = EnrollmentStatus.WITHDRAWN
@@ -460,6 +500,8 @@ def build_world(app, upload: bool = True) -> World:
                                    app.config["PASSWORD_RESET_LIFETIME"]),
     }
     ids.update(_open_call_with_an_application(people[ADMIN], program, now))
+    ids.update(_reviews_of_the_call(people[ADMIN], people[REVIEWER], program, ids["call_id"],
+                                    now))
     db.session.commit()
     logins = {role: (person.id, person.email) for role, person in people.items()}
     return World(program, other, people, spare, ids, logins)
@@ -476,6 +518,27 @@ def _open_call_with_an_application(admin: User, program: Program, now) -> dict:
     code, _ = save_draft(call, {"name": ["Drew Draft"]}, None, now)
     return {"call_id": call.id, "call_slug": call.slug, "application_id": application.id,
             "draft_code": code}
+
+
+REVIEWED_STATEMENT = "The bus stopped coming to our street after the storm"
+
+
+def _reviews_of_the_call(admin: User, reviewer: User, program: Program, call_id: int,
+                         now) -> dict:
+    """An eligible application of the call, read by the reviewer and by a second one."""
+    call = db.session.get(OpenCall, call_id)
+    sample_paper_application(admin, call, statement=REVIEWED_STATEMENT).status = \
+        ApplicationStatus.ELIGIBLE
+    second = make_person(program, Role.REVIEWER, name="Ola Other-Reviewer")
+    save_setup(admin, call, 2, "")
+    assign_reviewer(admin, call, reviewer)
+    assign_reviewer(admin, call, second)
+    save_rubric(admin, call, [CriterionWording("Lived experience", "1: none. 5: close.")])
+    share_out_reviews(admin, call, now)
+    db.session.flush()
+    review_ids = {review.reviewer_id: review.id for review in db.session.scalars(select(Review))}
+    return {"reviewer_id": reviewer.id, "review_id": review_ids[reviewer.id],
+            "other_review_id": review_ids[second.id]}
 
 
 def client_for(app, world: World, role: str):
@@ -560,7 +623,7 @@ def test_route_answers_each_role_as_the_table_says(app, ctx, endpoint, method, r
         if expected_type == "text/html":
             assert 'name="identifier"' not in response.get_data(as_text=True) or (
                 endpoint == "auth.sign_in"), "an allowed person was shown the sign-in form"
-    if status == 404 and role in (OTHER_MEMBER, WITHDRAWN):
+    if status == 404 and role in OUTSIDE_THE_PROGRAM:
         body = response.get_data(as_text=True)
         assert "Second session" not in body and "Map to City Hall" not in body
         assert sample_files.PDF not in response.data
@@ -744,3 +807,21 @@ def test_an_admin_cannot_grant_themselves_finance(app, world):
     client.post(f"/admin/finance-rights/{own.id}/confirm")
     db.session.expire_all()
     assert Role.FINANCE not in db.session.get(User, admin.id).roles
+
+
+def test_a_reviewer_reaches_only_their_own_reviews(app, world):
+    reviewer = client_for(app, world, REVIEWER)
+    own, others = world.ids["review_id"], world.ids["other_review_id"]
+    assert reviewer.get(f"/reviews/{own}").status_code == 200
+    for method, path in (("GET", f"/reviews/{others}"), ("POST", f"/reviews/{others}"),
+                         ("POST", f"/reviews/{others}/conflict")):
+        response = reviewer.open(path, method=method, data={"score_1": "5", "note": "Mine"})
+        assert response.status_code == 404, (method, path)
+        assert REVIEWED_STATEMENT not in response.get_data(as_text=True)
+    listed = reviewer.get("/reviews").get_data(as_text=True)
+    assert f"/reviews/{own}" in listed and f"/reviews/{others}" not in listed
+    db.session.expire_all()
+    other = db.session.get(Review, others)
+    assert (other.submitted_at, other.conflict_at) == (None, None)
+    # An admin sets reviews up but reads no application blind through them.
+    assert client_for(app, world, ADMIN).get(f"/reviews/{own}").status_code == 403

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, StringField, TextAreaField
-from wtforms.validators import Optional
+from wtforms.validators import Optional, StopValidation
 
 from portal.forms import (
     Form,
@@ -58,6 +58,22 @@ class RubricForm(Form):
 SCORE_CHOICES = [(str(score), str(score)) for score in range(LOWEST_SCORE, HIGHEST_SCORE + 1)]
 
 
+class ScoreChoice(Radio):
+    """A score from 1 to 5: a missing or unknown score is told the same way, naming
+    the criterion, rather than "choose one of the options"."""
+
+    def __init__(self, label, message, **kwargs):
+        super().__init__(label, choices=SCORE_CHOICES, validators=[required(message)],
+                         **kwargs)
+        self.message = message
+        # Drawn by the form macro as the radio buttons it is, in a fieldset.
+        self.type = "Radio"
+
+    def pre_validate(self, form):
+        if self.data not in {value for value, _label in SCORE_CHOICES}:
+            raise StopValidation(self.message)
+
+
 def score_form(criteria) -> type[Form]:
     """A form with one 1-5 choice per criterion of the call, named score_<id>."""
 
@@ -70,11 +86,10 @@ def score_form(criteria) -> type[Form]:
             render_kw={"rows": 5})
 
     for number, criterion in enumerate(criteria, start=1):
-        setattr(ScoreForm, f"score_{criterion.id}", Radio(
-            _l("Criterion %(number)d", number=number), choices=SCORE_CHOICES,
-            validators=[required(_l("Give criterion %(number)d a score from %(low)d to "
-                                    "%(high)d.", number=number, low=LOWEST_SCORE,
-                                    high=HIGHEST_SCORE))]))
+        setattr(ScoreForm, f"score_{criterion.id}", ScoreChoice(
+            _l("Criterion %(number)d", number=number),
+            _l("Give criterion %(number)d a score from %(low)d to %(high)d.",
+               number=number, low=LOWEST_SCORE, high=HIGHEST_SCORE)))
     return ScoreForm
 
 

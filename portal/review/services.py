@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from portal.applications.models import Application, ApplicationStatus, OpenCall
 from portal.audit.services import record_event
@@ -57,9 +58,10 @@ def criteria_of(call: OpenCall) -> list[RubricCriterion]:
 
 
 def reviewers_of(call: OpenCall) -> list[User]:
+    # Their names are shown, not their roles.
     return list(db.session.scalars(select(User).join(
         CallReviewer, CallReviewer.user_id == User.id).where(CallReviewer.call_id == call.id)
-        .order_by(User.name)))
+        .options(lazyload(User.role_grants)).order_by(User.name)))
 
 
 def possible_reviewers(call: OpenCall) -> list[User]:
@@ -67,7 +69,7 @@ def possible_reviewers(call: OpenCall) -> list[User]:
     assigned = select(CallReviewer.user_id).where(CallReviewer.call_id == call.id)
     return list(db.session.scalars(select(User).join(RoleGrant).where(
         RoleGrant.role == Role.REVIEWER, User.active.is_(True), User.id.not_in(assigned))
-        .order_by(User.name)))
+        .options(lazyload(User.role_grants)).order_by(User.name)))
 
 
 def parse_mean(text: str | None) -> int | None:
@@ -81,11 +83,13 @@ def parse_mean(text: str | None) -> int | None:
         raise ReviewRuleError("pool_min_mean", _l(
             "Enter the lowest mean score as a number from %(low)d to %(high)d, like 3.5.",
             low=LOWEST_SCORE, high=HIGHEST_SCORE)) from None
-    if not value.is_finite() or not LOWEST_SCORE <= value <= HIGHEST_SCORE:
+    # Tenths only: a rule typed as 3.55 is refused rather than quietly read as 3.6.
+    if not value.is_finite() or not LOWEST_SCORE <= value <= HIGHEST_SCORE \
+            or value * 10 != (value * 10).to_integral_value():
         raise ReviewRuleError("pool_min_mean", _l(
             "Enter the lowest mean score as a number from %(low)d to %(high)d, like 3.5.",
             low=LOWEST_SCORE, high=HIGHEST_SCORE))
-    return int((value * 10).to_integral_value(ROUND_HALF_UP))
+    return int(value * 10)
 
 
 def mean_text(tenths: int | None) -> str:
@@ -99,9 +103,7 @@ def save_setup(actor: User, call: OpenCall, reviews_per_application: int,
         raise ReviewRuleError("reviews_per_application", _l(
             "Each application gets from 1 to %(most)d reviews.", most=MOST_REVIEWS))
     tenths = parse_mean(pool_min_mean)
-    if _drawn(call):
-        raise ReviewRuleError("reviews_per_application", _l(
-            "This call is drawn; its pool rule cannot change."))
+    _refuse_once_drawn(call, "reviews_per_application")
     setup = setup_for(call) or ReviewSetup(call=call)
     before = {"reviews_per_application": setup.reviews_per_application,
               "pool_min_mean": mean_text(setup.pool_min_mean_tenths)} if setup.id else None
@@ -120,6 +122,13 @@ def _drawn(call: OpenCall) -> bool:
 
     return db.session.scalar(select(func.count(SelectionDraw.id)).where(
         SelectionDraw.call_id == call.id)) > 0
+
+
+def _refuse_once_drawn(call: OpenCall, field: str) -> None:
+    """The pool was drawn from these reviews and rules: they stay as they were."""
+    if _drawn(call):
+        raise ReviewRuleError(field, _l("This call is drawn; its rules and reviews no "
+                                        "longer change."))
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,7 @@ def save_rubric(actor: User, call: OpenCall, wording: list[CriterionWording]) ->
     """Set the rubric in the call's original language. Once a review is in, the
     criteria keep their number and order (scores point at them); only words change."""
     kept = _checked_wording(wording)
+    _refuse_once_drawn(call, "criteria")
     original = call.original.language
     criteria = criteria_of(call)
     if _any_scores(call) and len(kept) != len(criteria):
@@ -201,6 +211,7 @@ def assign_reviewer(actor: User, call: OpenCall, person: User) -> None:
             "their page in People first."))
     if db.session.get(CallReviewer, (call.id, person.id)):
         raise ReviewRuleError("reviewer", _l("They already review this call."))
+    _refuse_once_drawn(call, "reviewer")
     db.session.add(CallReviewer(call=call, user=person, assigned_by_id=actor.id))
     record_event(actor, "review.reviewer_assigned", "open_call", call.id, reviewer=person.id)
 
@@ -211,6 +222,7 @@ def remove_reviewer(actor: User, call: OpenCall, person: User, now: datetime) ->
     link = db.session.get(CallReviewer, (call.id, person.id))
     if link is None:
         raise ReviewRuleError("reviewer", _l("They do not review this call."))
+    _refuse_once_drawn(call, "reviewer")
     db.session.delete(link)
     db.session.flush()
     unfinished = [review for review in reviews_of(person, call) if review.is_open]
@@ -219,7 +231,12 @@ def remove_reviewer(actor: User, call: OpenCall, person: User, now: datetime) ->
     db.session.flush()
     record_event(actor, "review.reviewer_removed", "open_call", call.id, reviewer=person.id,
                  unfinished=len(unfinished))
-    return share_out_reviews(actor, call, now).short
+    setup = setup_for(call)
+    # Nothing was given out before the rules were written: nothing to hand on. Taking
+    # off the last reviewer is allowed too; the applications then wait, short.
+    if setup is None:
+        return 0
+    return _give_out(actor, call, setup, _reviewer_ids(call), now).short
 
 
 def reviews_of(person: User, call: OpenCall | None = None) -> list[Review]:
@@ -230,12 +247,51 @@ def reviews_of(person: User, call: OpenCall | None = None) -> list[Review]:
 
 
 def waiting_reviews(person: User) -> int:
-    """How many reviews the person still has to do, on calls they still review."""
-    return db.session.scalar(select(func.count(Review.id)).join(Application).join(
+    """How many reviews the person still has to do, on calls they still review, of
+    applications still waiting for review (not withdrawn, not drawn yet)."""
+    return db.session.scalar(_readable(person).with_only_columns(func.count(Review.id)).where(
+        Review.submitted_at.is_(None), Review.conflict_at.is_(None)))
+
+
+def _readable(person: User):
+    """The person's reviews they may open: on calls they still review, of applications
+    still waiting for review. A withdrawn application, or one already drawn from, is
+    read by nobody any more."""
+    return select(Review).join(Review.application).join(
         CallReviewer, (CallReviewer.call_id == Application.call_id)
         & (CallReviewer.user_id == Review.reviewer_id)).where(
-        Review.reviewer_id == person.id, Review.submitted_at.is_(None),
-        Review.conflict_at.is_(None)))
+        Review.reviewer_id == person.id, Application.status.in_(REVIEWED_STATUSES))
+
+
+@dataclass(frozen=True)
+class CallToReview:
+    call: OpenCall
+    # In the order the reviewer numbers them: "Application 1", "Application 2", ...
+    reviews: list[Review]
+
+    @property
+    def counted(self) -> int:
+        return sum(review.conflict_at is None for review in self.reviews)
+
+    @property
+    def done(self) -> int:
+        return sum(review.submitted_at is not None for review in self.reviews)
+
+    def number_of(self, review: Review) -> int:
+        return [r.id for r in self.reviews].index(review.id) + 1
+
+
+def reviews_to_read(person: User) -> list[CallToReview]:
+    """The reviewer's list, per call, in three queries however many reviews it holds."""
+    if not person.active or Role.REVIEWER not in person.roles:
+        return []
+    calls: dict[int, CallToReview] = {}
+    for review in db.session.scalars(_readable(person).options(
+            contains_eager(Review.application).joinedload(Application.call)
+            .selectinload(OpenCall.texts)).order_by(Application.call_id, Review.id)):
+        call = review.application.call
+        calls.setdefault(call.id, CallToReview(call, [])).reviews.append(review)
+    return list(calls.values())
 
 
 # --- Sharing reviews out --------------------------------------------------------------------
@@ -245,6 +301,7 @@ class SharedOut:
     assigned: int
     # Applications still short of their reviews: not enough reviewers free of conflict.
     short: int
+    given: tuple[Review, ...] = ()
 
 
 def reviewed_applications(call: OpenCall) -> list[Application]:
@@ -253,21 +310,34 @@ def reviewed_applications(call: OpenCall) -> list[Application]:
         .order_by(Application.id)))
 
 
+def _reviewer_ids(call: OpenCall) -> list[int]:
+    """The call's reviewers, first assigned first: ties in sharing out go to them."""
+    return list(db.session.scalars(select(CallReviewer.user_id).where(
+        CallReviewer.call_id == call.id).order_by(CallReviewer.assigned_at,
+                                                  CallReviewer.user_id)))
+
+
 def share_out_reviews(actor: User | None, call: OpenCall, now: datetime) -> SharedOut:
     """Give every eligible application its set number of reviews. Each goes to the
     reviewer with the fewest reviews on this call who has not read it and declared no
-    conflict with it; ties go to whoever was assigned first, so it is repeatable."""
+    conflict with it; ties go to whoever was assigned first, so it is repeatable, and
+    a second time gives out nothing that the first did."""
+    _refuse_once_drawn(call, "share")
     setup = setup_for(call)
     if setup is None:
         raise ReviewRuleError("share", _l(
             "Write down how many reviews each application gets first."))
     if not criteria_of(call):
         raise ReviewRuleError("share", _l("Write the rubric first."))
-    reviewers = [link.user_id for link in db.session.scalars(select(CallReviewer).where(
-        CallReviewer.call_id == call.id).order_by(CallReviewer.assigned_at,
-                                                  CallReviewer.user_id))]
+    reviewers = _reviewer_ids(call)
     if not reviewers:
         raise ReviewRuleError("share", _l("Assign at least one reviewer first."))
+    return _give_out(actor, call, setup, reviewers, now)
+
+
+def _give_out(actor: User | None, call: OpenCall, setup: ReviewSetup, reviewers: list[int],
+              now: datetime, only: Application | None = None) -> SharedOut:
+    """Share out as above, to every eligible application or `only` one of them."""
     applications = reviewed_applications(call)
     existing = list(db.session.scalars(select(Review).where(
         Review.application_id.in_([a.id for a in applications]))))
@@ -277,8 +347,10 @@ def share_out_reviews(actor: User | None, call: OpenCall, now: datetime) -> Shar
         had.setdefault(review.application_id, []).append(review)
         if review.reviewer_id in load and review.conflict_at is None:
             load[review.reviewer_id] += 1
-    assigned = short = 0
+    given, short = [], 0
     for application in applications:
+        if only is not None and application.id != only.id:
+            continue
         theirs = had.get(application.id, [])
         counted = sum(review.conflict_at is None for review in theirs)
         taken = {review.reviewer_id for review in theirs}
@@ -288,31 +360,28 @@ def share_out_reviews(actor: User | None, call: OpenCall, now: datetime) -> Shar
                 short += 1
                 break
             person = min(free, key=lambda p: (load[p], reviewers.index(p)))
-            db.session.add(Review(application=application, reviewer_id=person,
-                                  assigned_at=now, scores={}))
+            review = Review(application=application, reviewer_id=person, assigned_at=now,
+                            scores={})
+            db.session.add(review)
+            given.append(review)
             load[person] += 1
             taken.add(person)
             counted += 1
-            assigned += 1
-    if assigned:
-        record_event(actor, "review.shared_out", "open_call", call.id, assigned=assigned,
+    if given:
+        record_event(actor, "review.shared_out", "open_call", call.id, assigned=len(given),
                      short=short)
-    return SharedOut(assigned, short)
+    return SharedOut(len(given), short, tuple(given))
 
 
 # --- Reviewing ------------------------------------------------------------------------------
 
 def review_for_reviewer(reviewer: User, review_id: int) -> Review | None:
-    """A review the person may open: theirs, on a call they still review. The same
-    answer whether the review does not exist or is someone else's."""
-    review = db.session.get(Review, review_id)
-    if review is None or review.reviewer_id != reviewer.id:
-        return None
+    """A review the person may open: theirs, while they hold the reviewer role and
+    review the call, of an application still waiting for review. The same answer
+    whether the review does not exist or is someone else's."""
     if not reviewer.active or Role.REVIEWER not in reviewer.roles:
         return None
-    if db.session.get(CallReviewer, (review.application.call_id, reviewer.id)) is None:
-        return None
-    return review
+    return db.session.scalars(_readable(reviewer).where(Review.id == review_id)).first()
 
 
 def open_review(reviewer: User, review: Review) -> None:
@@ -328,8 +397,9 @@ def _check_open(reviewer: User, review: Review) -> None:
         raise ReviewRuleError("scores", _l(
             "You declared a conflict of interest with this application; someone else "
             "reviews it."))
-    if _drawn(review.application.call):
-        raise ReviewRuleError("scores", _l("This call is drawn; reviews cannot change."))
+    _refuse_once_drawn(review.application.call, "scores")
+    if review_for_reviewer(reviewer, review.id) is None:
+        raise ReviewRuleError("scores", _l("You no longer review this application."))
 
 
 def submit_review(reviewer: User, review: Review, scores: dict[int, int | None],
@@ -363,14 +433,14 @@ def declare_conflict(reviewer: User, review: Review, note: str | None,
                  application=review.application_id)
     db.session.flush()
     call = review.application.call
-    handed = share_out_reviews(None, call, now)
-    if handed.assigned:
-        new = db.session.scalars(select(Review).where(
-            Review.application_id == review.application_id, Review.id != review.id)
-            .order_by(Review.id.desc())).first()
+    # Only this application is handed on: the rest is the admins' to share out.
+    handed = _give_out(None, call, setup_for(call), _reviewer_ids(call), now,
+                       only=review.application)
+    db.session.flush()
+    for new in handed.given:
         record_event(None, "review.reassigned", "review", review.id,
                      application=review.application_id, to=new.reviewer_id)
-    return handed.assigned > 0
+    return bool(handed.given)
 
 
 # --- What admins see ------------------------------------------------------------------------
@@ -391,15 +461,24 @@ class ApplicationScores:
         return self.spread is not None and self.spread >= DISAGREEMENT
 
 
-def scores_of(call: OpenCall) -> list[ApplicationScores]:
+def scores_of(call: OpenCall, setup: ReviewSetup | None = None) -> list[ApplicationScores]:
     """Each eligible application's reviews, mean, spread (highest reviewer's mean less
-    the lowest) and conflicts, in two queries whatever the size of the call."""
-    setup = setup_for(call)
+    the lowest) and conflicts, in a fixed few queries whatever the size of the call.
+    Applications no longer eligible keep their row while they have reviews: once the
+    call is drawn, that is every one drawn from."""
+    setup = setup or setup_for(call)
     wanted = setup.reviews_per_application if setup else 0
-    applications = reviewed_applications(call)
+    reviewed = select(Review.application_id).join(Review.application).where(
+        Application.call_id == call.id)
+    applications = db.session.scalars(select(Application).where(
+        Application.call_id == call.id,
+        Application.status.in_(REVIEWED_STATUSES) | Application.id.in_(reviewed))
+        .order_by(Application.id))
     reviews: dict[int, list[Review]] = {}
     for review in db.session.scalars(select(Review).join(Application).where(
-            Application.call_id == call.id).order_by(Review.id)):
+            Application.call_id == call.id)
+            .options(selectinload(Review.reviewer).lazyload(User.role_grants))
+            .order_by(Review.id)):
         reviews.setdefault(review.application_id, []).append(review)
     rows = []
     for application in applications:
@@ -423,6 +502,12 @@ def pool_rule_of(call: OpenCall) -> dict:
             "min_mean": mean_text(setup.pool_min_mean_tenths) or None}
 
 
+def _lets_in(setup: ReviewSetup, row: ApplicationScores) -> bool:
+    if row.done < setup.reviews_per_application:
+        return False
+    return setup.pool_min_mean_tenths is None or row.mean * 10 >= setup.pool_min_mean_tenths
+
+
 def in_pool(call: OpenCall, applications: list[Application]) -> list[Application]:
     """Of the eligible applications, those the call's pool rule lets in: every review
     done and, if a lowest mean is written down, a mean at least that. A call without
@@ -430,14 +515,42 @@ def in_pool(call: OpenCall, applications: list[Application]) -> list[Application
     setup = setup_for(call)
     if setup is None:
         return applications
-    rows = {row.application.id: row for row in scores_of(call)}
-    kept = []
-    for application in applications:
-        row = rows.get(application.id)
-        if row is None or row.done < setup.reviews_per_application:
-            continue
-        if setup.pool_min_mean_tenths is not None and \
-                row.mean * 10 < setup.pool_min_mean_tenths:
-            continue
-        kept.append(application)
-    return kept
+    rows = {row.application.id: row for row in scores_of(call, setup)}
+    return [application for application in applications
+            if application.id in rows and _lets_in(setup, rows[application.id])]
+
+
+@dataclass(frozen=True)
+class CallReview:
+    """Everything the admins' review page of a call shows."""
+
+    setup: ReviewSetup | None
+    criteria: list[RubricCriterion]
+    reviewers: list[User]
+    rows: list[ApplicationScores]
+    # Application ids in the lottery's pool: drawn from, or that would be today.
+    pool: set[int]
+    drawn: bool
+    # Languages the whole rubric is translated into.
+    translated: set[str]
+
+
+def call_review_page(call: OpenCall) -> CallReview:
+    from portal.selection.models import SelectionDraw
+
+    setup = setup_for(call)
+    criteria = criteria_of(call)
+    rows = scores_of(call, setup)
+    record = db.session.scalars(select(SelectionDraw).where(
+        SelectionDraw.call_id == call.id)).first()
+    if record is not None:
+        pool = {int(application_id) for application_id in record.chances}
+    else:
+        # As pool_applications would say, without reading the scores a second time.
+        pool = {row.application.id for row in rows
+                if row.application.status in REVIEWED_STATUSES
+                and (setup is None or _lets_in(setup, row))}
+    languages = [set(criterion.texts) for criterion in criteria]
+    return CallReview(setup=setup, criteria=criteria, reviewers=reviewers_of(call), rows=rows,
+                      pool=pool, drawn=record is not None,
+                      translated=set.intersection(*languages) if languages else set())

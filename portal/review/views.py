@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.access import roles_required
@@ -29,24 +30,21 @@ from portal.review.services import (
     CriterionWording,
     ReviewRuleError,
     assign_reviewer,
+    call_review_page,
     criteria_of,
     declare_conflict,
-    mean_text,
     open_review,
     possible_reviewers,
     remove_reviewer,
     review_for_reviewer,
-    reviewers_of,
-    reviews_of,
+    reviews_to_read,
     save_rubric,
     save_setup,
-    scores_of,
     setup_for,
     share_out_reviews,
     submit_review,
     translate_rubric,
 )
-from portal.selection.services import draw_for, pool_applications
 
 bp = Blueprint("review", __name__)
 
@@ -62,14 +60,7 @@ def _me() -> User:
 def my_reviews():
     """The reviewer's list, numbered per call; the application's own number and
     reference are not shown, they could say who applied."""
-    calls: dict[int, dict] = {}
-    for review in reviews_of(_me()):
-        call = review.application.call
-        if review_for_reviewer(_me(), review.id) is None:
-            continue
-        entry = calls.setdefault(call.id, {"call": call, "reviews": []})
-        entry["reviews"].append(review)
-    return render_template("review/my_reviews.html", calls=list(calls.values()))
+    return render_template("review/my_reviews.html", calls=reviews_to_read(_me()))
 
 
 def _review_or_404(review_id: int) -> Review:
@@ -86,17 +77,15 @@ def _criteria_words(call: OpenCall) -> list[tuple]:
             for criterion in criteria_of(call)]
 
 
-def _score_page(review: Review, form, conflict_form: ConflictForm, status: int = 200):
+def _score_page(review: Review, form, conflict_form: ConflictForm):
     call = review.application.call
     words = _criteria_words(call)
-    for criterion, text, _language in words:
-        choice = form[f"score_{criterion.id}"]
-        choice.label.text, choice.description = text["name"], text["guide"]
-    position = [r.id for r in reviews_of(_me(), call)].index(review.id) + 1
+    entry = next(entry for entry in reviews_to_read(_me()) if entry.call.id == call.id)
     return render_template(
         "review/review.html", review=review, call=call, application=review.application,
-        form=form, conflict_form=conflict_form, criteria=words, position=position,
-        score_fields=[form[f"score_{criterion.id}"] for criterion, *_ in words]), status
+        form=form, conflict_form=conflict_form, criteria=words,
+        position=entry.number_of(review),
+        score_fields=[form[f"score_{criterion.id}"] for criterion, *_ in words])
 
 
 @bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])
@@ -123,8 +112,7 @@ def review(review_id: int):
             db.session.commit()
             flash(_("Your scores are saved. You can change them until the draw."), "success")
             return redirect(url_for("review.my_reviews"))
-    return _score_page(review, form, ConflictForm(formdata=None),
-                       400 if form.is_submitted() else 200)
+    return _score_page(review, form, ConflictForm(formdata=None))
 
 
 @bp.route("/reviews/<int:review_id>/conflict", methods=["POST"])
@@ -134,17 +122,21 @@ def conflict(review_id: int):
     form = ConflictForm()
     if form.validate_on_submit():
         try:
-            declare_conflict(_me(), review, form.note.data, utcnow())
+            handed_on = declare_conflict(_me(), review, form.note.data, utcnow())
         except ReviewRuleError as error:
             db.session.rollback()
             form.add_error("note", error.message)
         else:
             db.session.commit()
-            flash(_("Thank you for saying so. Someone else will review this application."),
-                  "success")
+            if handed_on:
+                flash(_("Thank you for saying so. Someone else will review this "
+                        "application."), "success")
+            else:
+                flash(_("Thank you for saying so. An admin will find someone else to "
+                        "review this application."), "success")
             return redirect(url_for("review.my_reviews"))
     score = score_form(criteria_of(review.application.call))(formdata=None)
-    return _score_page(review, score, form, 400)
+    return _score_page(review, score, form)
 
 
 # --- Admins ---------------------------------------------------------------------------------
@@ -153,10 +145,10 @@ def _call(call_id: int) -> OpenCall:
     return db.get_or_404(OpenCall, call_id)
 
 
-def _rules_form(call: OpenCall) -> ReviewRulesForm:
+def _rules_form(call: OpenCall, setup=None) -> ReviewRulesForm:
     form = ReviewRulesForm()
-    setup = setup_for(call)
     if not form.is_submitted():
+        setup = setup or setup_for(call)
         form.reviews_per_application.data = setup.reviews_per_application if setup else 2
         form.pool_min_mean.data = decimal_number(Decimal(setup.pool_min_mean_tenths) / 10, 1) \
             if setup and setup.pool_min_mean_tenths is not None else ""
@@ -170,10 +162,10 @@ def _reviewer_form(call: OpenCall) -> AddReviewerForm:
     return form
 
 
-def _rubric_form(call: OpenCall, language: str) -> RubricForm:
+def _rubric_form(call: OpenCall, language: str, criteria=None) -> RubricForm:
     form = RubricForm()
-    criteria = criteria_of(call)
     if not form.is_submitted():
+        criteria = criteria_of(call) if criteria is None else criteria
         for position, criterion in enumerate(criteria):
             text = criterion.texts.get(language, {})
             form.names[position].data = text.get("name", "")
@@ -186,22 +178,18 @@ def _wording(form: RubricForm) -> list[CriterionWording]:
             for name, guide in zip(form.names, form.guides, strict=True)]
 
 
-def _admin_page(call: OpenCall, rules_form=None, reviewer_form=None, rubric_form=None,
-                status: int = 200):
-    setup = setup_for(call)
-    rows = scores_of(call)
-    pool = {application.id for application in pool_applications(call)} if setup else set()
+def _admin_page(call: OpenCall, rules_form=None, reviewer_form=None, rubric_form=None):
+    page = call_review_page(call)
     return render_template(
-        "review/call_review.html", call=call, setup=setup,
-        rules_form=rules_form or _rules_form(call),
+        "review/call_review.html", call=call, page=page, setup=page.setup,
+        rules_form=rules_form or _rules_form(call, page.setup),
         reviewer_form=reviewer_form or _reviewer_form(call),
-        rubric_form=rubric_form or _rubric_form(call, call.original.language),
-        criteria=criteria_of(call), reviewers=reviewers_of(call), rows=rows, pool=pool,
-        drawn=draw_for(call) is not None, button_form=ButtonForm(),
-        status_labels=STATUS_LABELS, mean_text=mean_text,
+        rubric_form=rubric_form or _rubric_form(call, call.original.language, page.criteria),
+        criteria=page.criteria, reviewers=page.reviewers, rows=page.rows, pool=page.pool,
+        drawn=page.drawn, button_form=ButtonForm(),
+        status_labels=STATUS_LABELS,
         languages=[code for code in LANGUAGE_BY_CODE if code != call.original.language],
-        most_criteria=MOST_CRITERIA,
-        translated={code for criterion in criteria_of(call) for code in criterion.texts}), status
+        most_criteria=MOST_CRITERIA, translated=page.translated)
 
 
 @bp.route("/admin/calls/<int:call_id>/review")
@@ -229,7 +217,7 @@ def rules(call_id: int):
             form.add_error(error.field, error.message)
         else:
             return _saved(call, _("The review rules are saved."))
-    return _admin_page(call, rules_form=form, status=400)
+    return _admin_page(call, rules_form=form)
 
 
 @bp.route("/admin/calls/<int:call_id>/review/reviewers", methods=["POST"])
@@ -246,7 +234,7 @@ def add_reviewer(call_id: int):
             form.add_error("reviewer", error.message)
         else:
             return _saved(call, _("%(name)s now reviews this call.", name=person.name))
-    return _admin_page(call, reviewer_form=form, status=400)
+    return _admin_page(call, reviewer_form=form)
 
 
 @bp.route("/admin/calls/<int:call_id>/review/reviewers/<int:user_id>/remove",
@@ -266,8 +254,13 @@ def take_off_reviewer(call_id: int, user_id: int):
     message = _("%(name)s no longer reviews this call; their unfinished reviews went to "
                 "others.", name=person.name)
     if short:
-        message += " " + _("%(count)d applications are short of reviewers.", count=short)
+        message += " " + _short_of_reviewers(short)
     return _saved(call, message)
+
+
+def _short_of_reviewers(count: int) -> str:
+    return ngettext("%(num)d application is short of reviewers.",
+                    "%(num)d applications are short of reviewers.", count)
 
 
 @bp.route("/admin/calls/<int:call_id>/review/rubric", methods=["POST"])
@@ -283,7 +276,7 @@ def rubric(call_id: int):
             form.names[0].errors = [error.message]
         else:
             return _saved(call, _("The rubric is saved."))
-    return _admin_page(call, rubric_form=form, status=400)
+    return _admin_page(call, rubric_form=form)
 
 
 @bp.route("/admin/calls/<int:call_id>/review/share", methods=["POST"])
@@ -298,10 +291,10 @@ def share(call_id: int):
         db.session.rollback()
         flash(str(error.message), "error")
         return redirect(url_for("review.call_review", call_id=call.id))
-    message = _("%(count)d reviews given out.", count=shared.assigned)
+    message = ngettext("%(num)d review given out.", "%(num)d reviews given out.",
+                       shared.assigned)
     if shared.short:
-        message += " " + _("%(count)d applications are short of reviewers.",
-                           count=shared.short)
+        message += " " + _short_of_reviewers(shared.short)
     return _saved(call, message)
 
 
@@ -323,5 +316,4 @@ def translate(call_id: int, language: str):
         else:
             return _saved(call, _("The translation of the rubric is saved."))
     return render_template("review/translate_rubric.html", call=call, form=form,
-                           language=LANGUAGE_BY_CODE[language], criteria=criteria_of(call)), \
-        400 if form.is_submitted() else 200
+                           language=LANGUAGE_BY_CODE[language], criteria=criteria_of(call))
