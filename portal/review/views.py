@@ -25,12 +25,12 @@ from portal.review.forms import (
     score_form,
 )
 from portal.review.models import Review
+from portal.review.scores import call_review_page
 from portal.review.services import (
     MOST_CRITERIA,
     CriterionWording,
     ReviewRuleError,
     assign_reviewer,
-    call_review_page,
     criteria_of,
     declare_conflict,
     open_review,

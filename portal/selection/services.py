@@ -24,7 +24,7 @@ from portal.auth.models import Role, User, hash_token
 from portal.db import db, utcnow
 from portal.i18n import DEFAULT_LANGUAGE, LANGUAGE_BY_CODE, LANGUAGE_CODES
 from portal.outbox.services import external_url, queue_email_to
-from portal.review.services import in_pool, pool_rule_of
+from portal.review.scores import in_pool, pool_rule_of
 from portal.rules import RuleError
 from portal.selection.commands import four_decimals
 from portal.selection.inputs import (
