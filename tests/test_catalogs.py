@@ -74,3 +74,16 @@ def test_catalog_placeholders_match(code):
             if string and (found - expected or (not message.pluralizable and found != expected)):
                 wrong.append(message.id)
     assert wrong == []
+
+
+def test_arabic_counts_from_eleven_take_the_accusative_and_hundreds_do_not():
+    """Arabic's plural form 5 (11 to 99: "11 طلبًا") has the tanween of the
+    accusative; form 4 (100 to 102: "100 طلب") does not. Swapped, every count from
+    eleven up reads wrong."""
+    path = ROOT / "translations" / "ar" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="ar")
+    tanween = "\u064b"
+    swapped = [message.id[0] for message in catalog if isinstance(message.id, tuple)
+               and tanween in message.string[4] and tanween not in message.string[5]]
+    assert swapped == []
