@@ -89,9 +89,10 @@ from portal.meetings.forms import (
 from portal.meetings.models import MeetingFormat
 from portal.meetings.services import MeetingDetails, create_meeting
 from portal.programs.models import Enrollment, Program
+from portal.selection.decisions import seat_link
 from portal.selection.forms import DrawForm, GiveUpForm, PlanForm, SeatAnswerForm, SeatForm
 from portal.selection.models import SelectionPlan
-from portal.selection.services import run_draw, seat_link
+from portal.selection.services import run_draw
 from portal.stipends.forms import PaymentForm, TaxDetailsForm, TaxFormForm, VoidForm
 from portal.stipends.models import PaymentMethod
 from portal.stipends.services import PaymentDetails, new_submission_key, record_payment

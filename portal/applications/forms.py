@@ -86,6 +86,9 @@ class ContactFields(Form):
     preferred_contact = Radio(
         _l("How do you prefer we contact you?"),
         choices=[(way.value, label) for way, label in CONTACT_LABELS.items()],
+        # Choosing texts is the agreement to them the consent ledger records.
+        description=_l("If you choose text messages, you agree that we text you about "
+                       "your application. Reply STOP at any time to end them."),
         validators=[required(_l("Choose how you prefer we contact you."))])
 
     def validate(self, extra_validators=None) -> bool:

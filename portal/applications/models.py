@@ -168,6 +168,9 @@ class Application(db.Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     mailing_address: Mapped[str | None] = mapped_column(Text)
     preferred_contact: Mapped[ContactWay] = mapped_column(string_enum(ContactWay))
+    # Whether texts to `mobile` are allowed: the newest line of the consent ledger
+    # about this application (see TextConsent).
+    texts_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     neighborhood: Mapped[str] = mapped_column(String(40))
 
     # {"lives_in_area": "yes"|"no"|"not_sure", "adult": "yes"|"no"}

@@ -37,6 +37,8 @@ from portal.i18n import DEFAULT_LANGUAGE, LANGUAGE_BY_CODE
 from portal.outbox.services import external_url, queue_email_to
 from portal.programs.models import Program
 from portal.rules import RuleError
+from portal.texts.models import ConsentSource
+from portal.texts.services import record_application_consent
 
 # No 0/O, 1/I/L, so a reference read aloud or copied by hand comes out right.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -283,6 +285,7 @@ def submit_application(call: OpenCall, details: ApplicationDetails, receipt: Rec
                        status_link=external_url("applications.status"))
     db.session.add(application)
     db.session.flush()
+    _record_choice_of_texts(application, now, receipt.entered_by)
     record_event(receipt.entered_by, "application.received", "application", application.id,
                  reference=application.reference, channel=receipt.channel.value)
     if late:
@@ -375,14 +378,31 @@ def find_for_applicant(reference: str, contact: str) -> Application | None:
     return None
 
 
-def change_contact(application: Application, contact: Contact, actor: User | None = None) -> None:
+def _record_choice_of_texts(application: Application, now: datetime, actor: User | None,
+                            new_number: bool = False) -> None:
+    """Choosing texts, with a mobile number, is agreeing to them: the consent ledger
+    says so, and choosing another way later withdraws it. Typed in by staff from
+    paper or a call, it is recorded as such, by them."""
+    source = ConsentSource.PAPER if actor is not None else ConsentSource.APPLICATION
+    chose_texts = application.preferred_contact == ContactWay.TEXT and bool(application.mobile)
+    record_application_consent(application, chose_texts, source, now, actor, new_number)
+
+
+def change_contact(application: Application, contact: Contact, now: datetime,
+                   actor: User | None = None) -> None:
     """The applicant (or staff for them) corrects how to reach them."""
     check_contact(contact)
+    before = (application.preferred_contact, application.mobile)
     application.email = (contact.email or "").lower() or None
     application.mobile = contact.mobile or None
     application.phone = contact.phone or None
     application.mailing_address = contact.mailing_address or None
     application.preferred_contact = contact.preferred
+    # Saving other details leaves the answer about texts as it is (a STOP by text
+    # stays a STOP); choosing texts again, or for a new number, gives it again.
+    if (application.preferred_contact, application.mobile) != before:
+        _record_choice_of_texts(application, now, actor,
+                                new_number=application.mobile != before[1])
     record_event(actor, "application.contact_changed", "application", application.id,
                  reference=application.reference)
 

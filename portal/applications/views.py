@@ -358,7 +358,7 @@ def change_my_contact():
     form = ContactFields()
     if form.validate():
         try:
-            change_contact(application, contact_from(form))
+            change_contact(application, contact_from(form), utcnow())
         except ApplicationRuleError as error:
             db.session.rollback()
             form.add_error(error.field, error.message)

@@ -3,27 +3,25 @@ everyone's chance, the draw itself and its record. The rule is `lottery.draw`, t
 same code the auditor's command runs on the exported files.
 
 People in the pool are known by their application's number only, so the pool file
-can be published. Every function leaves the commit to the caller.
+can be published. Telling people the outcome is in `decisions`, taking or giving up a
+seat in `seats`. Every function leaves the commit to the caller.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from portal.admin.services import Invitation, add_person
 from portal.applications.labels import AGE_BANDS, ANOTHER_PLACE, GENDERS, NEIGHBORHOODS
-from portal.applications.models import Application, ApplicationStatus, ContactWay, OpenCall
+from portal.applications.models import Application, ApplicationStatus, OpenCall
 from portal.audit.services import record_event
-from portal.auth.models import Role, User, hash_token
+from portal.auth.models import User
 from portal.db import db, utcnow
-from portal.i18n import DEFAULT_LANGUAGE, LANGUAGE_BY_CODE, LANGUAGE_CODES
-from portal.outbox.services import external_url, queue_email_to
+from portal.i18n import LANGUAGE_CODES
 from portal.review.scores import in_pool, pool_rule_of
 from portal.rules import RuleError
 from portal.selection.commands import four_decimals
@@ -35,15 +33,8 @@ from portal.selection.inputs import (
     read_targets_csv,
     targets_csv,
 )
-from portal.selection.lottery import (
-    Lottery,
-    Replacement,
-    check_targets,
-    draw,
-    find_lottery,
-    next_alternate,
-)
-from portal.selection.models import SeatOffer, SelectionDraw, SelectionPlan
+from portal.selection.lottery import Lottery, check_targets, draw, find_lottery
+from portal.selection.models import SelectionDraw, SelectionPlan
 
 # What the targets may be about: where people live, their language and the
 # single-answer demographic questions. An unanswered question counts as
@@ -245,199 +236,3 @@ def exported_pool(call: OpenCall) -> str:
     if record:
         return record.pool_file
     return pool_csv(pool_of(call, plan_targets(plan_for(call))))
-
-
-# --- Telling everyone the decision ---------------------------------------------------------
-
-# How each outcome is told; everyone else who applied (and did not withdraw) was not chosen.
-TOLD_STATUSES = (ApplicationStatus.SELECTED, ApplicationStatus.ALTERNATE)
-EMAIL, LETTER, CALL = "email", "letter", "call"
-
-
-def decision_way(application: Application) -> str:
-    """Their preferred way when it can carry a decision: an email, a letter, or a phone
-    call from staff (texts come later). Without the details for it, the next that works."""
-    if application.preferred_contact == ContactWay.EMAIL and application.email:
-        return EMAIL
-    if application.preferred_contact == ContactWay.MAIL and application.mailing_address:
-        return LETTER
-    if application.preferred_contact in (ContactWay.TEXT, ContactWay.CALL) and (
-            application.mobile or application.phone):
-        return CALL
-    if application.email:
-        return EMAIL
-    return LETTER if application.mailing_address else CALL
-
-
-def told_applications(call: OpenCall) -> list[Application]:
-    return list(db.session.scalars(select(Application).where(
-        Application.call_id == call.id, Application.status != ApplicationStatus.WITHDRAWN)
-        .order_by(Application.id)))
-
-
-def letter_language(application: Application) -> str:
-    return application.language if application.language in LANGUAGE_BY_CODE \
-        else DEFAULT_LANGUAGE
-
-
-def seat_link(application: Application, now) -> str | None:
-    """A fresh one-time link for a selected person with email to say yes themselves;
-    an older link of theirs stops working."""
-    if application.status != ApplicationStatus.SELECTED or not application.email:
-        return None
-    raw = secrets.token_urlsafe(24)
-    offer = db.session.scalars(select(SeatOffer).where(
-        SeatOffer.application_id == application.id)).first() or SeatOffer(
-        application=application)
-    offer.token_hash, offer.offered_at = hash_token(raw), now
-    db.session.add(offer)
-    return external_url("selection.answer_seat", token=raw)
-
-
-def find_seat_offer(token: str) -> SeatOffer | None:
-    offer = db.session.scalars(select(SeatOffer).where(
-        SeatOffer.token_hash == hash_token(token or ""))).first()
-    if offer is None or offer.application.status != ApplicationStatus.SELECTED:
-        return None
-    return offer
-
-
-def decision_context(record: SelectionDraw, application: Application) -> dict:
-    """What the email and the letter say: the outcome and, for alternates, their place."""
-    person = str(application.id)
-    outcome = application.status.value if application.status in TOLD_STATUSES \
-        else ApplicationStatus.NOT_SELECTED.value
-    rank = record.ranked_alternates.index(person) + 1 \
-        if person in record.ranked_alternates else None
-    return {"application": application, "outcome": outcome, "rank": rank,
-            "name": application.contact_name, "reference": application.reference}
-
-
-@dataclass(frozen=True)
-class DecisionsSent:
-    emails: int
-    letters: list[Application]
-    calls: list[Application]
-
-
-def send_decisions(actor: User, call: OpenCall, now) -> DecisionsSent:
-    """Tell everyone who applied at once: queue the emails, and list the letters to
-    print and the people to call. Done once per draw."""
-    record = draw_for(call)
-    if record is None:
-        raise SelectionRuleError("send", _l("Draw the panel before telling anyone."))
-    if record.decisions_sent_at:
-        raise SelectionRuleError("send", _l("Everyone has already been told."))
-    emails = 0
-    for application in told_applications(call):
-        if decision_way(application) == EMAIL:
-            queue_email_to(application.email, letter_language(application),
-                           "selection_decision", **decision_context(record, application),
-                           seat_link=seat_link(application, now))
-            emails += 1
-    record.decisions_sent_at = now
-    call.decided_at = call.decided_at or now
-    sent = decisions_outstanding(call)
-    record_event(actor, "selection.decisions_sent", "open_call", call.id, emails=emails,
-                 letters=len(sent.letters), calls=len(sent.calls))
-    return DecisionsSent(emails, sent.letters, sent.calls)
-
-
-def decisions_outstanding(call: OpenCall) -> DecisionsSent:
-    """Who gets a letter and who a phone call (emails are already queued)."""
-    people = told_applications(call)
-    return DecisionsSent(
-        emails=sum(decision_way(a) == EMAIL for a in people),
-        letters=[a for a in people if decision_way(a) == LETTER],
-        calls=[a for a in people if decision_way(a) == CALL])
-
-
-# --- Confirming a seat -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SeatNeeds:
-    """What a selected person needs to take part, as their profile keeps it."""
-
-    interpretation_language: str | None
-    childcare_children: int
-    transport_help: bool
-    access_needs: str | None
-
-
-def needs_from_application(application: Application) -> SeatNeeds:
-    """What they said on the application, so nobody asks them twice."""
-    needs = application.needs or {}
-    return SeatNeeds(interpretation_language=needs.get("interpretation") or None,
-                     childcare_children=1 if needs.get("childcare") else 0,
-                     transport_help=bool(needs.get("transport")),
-                     access_needs=needs.get("access") or None)
-
-
-def sign_in_username(application: Application) -> str | None:
-    """Someone without email signs in with their application's reference."""
-    return None if application.email else application.reference.lower()
-
-
-def confirm_seat(actor: User | None, application: Application, needs: SeatNeeds, now,
-                 invitation_lifetime) -> Invitation:
-    """They said yes: the application becomes a member — an account with their name,
-    language and contact, enrolled with the program's stipend, their needs on their
-    profile — and they are invited to sign in (by email, or a link to print)."""
-    if application.status != ApplicationStatus.SELECTED:
-        raise SelectionRuleError("answer", _l("Only someone with a seat can confirm it."))
-    language = letter_language(application)
-    invitation = add_person(
-        actor, application.call.program, name=application.name, email=application.email,
-        username=sign_in_username(application),
-        phone=application.mobile or application.phone, preferred_language=language,
-        roles={Role.MEMBER}, now=now, invitation_lifetime=invitation_lifetime)
-    user = invitation.user
-    user.interpretation_language = needs.interpretation_language
-    user.childcare_children = needs.childcare_children
-    user.transport_help = needs.transport_help
-    user.access_needs = needs.access_needs
-    application.status = ApplicationStatus.CONFIRMED
-    db.session.execute(delete(SeatOffer).where(SeatOffer.application_id == application.id))
-    record_event(actor, "selection.seat_confirmed", "application", application.id,
-                 reference=application.reference, user_id=user.id)
-    return invitation
-
-
-# --- A seat given up goes to the next alternate ----------------------------------------------
-
-SEATED_STATUSES = (ApplicationStatus.SELECTED, ApplicationStatus.CONFIRMED)
-GIVE_UP_REASONS = ("declined", "unreachable")
-
-
-def give_up_seat(actor: User, application: Application, reason: str, now) -> Replacement:
-    """Someone selected declines or cannot be reached: the seat is offered to the first
-    alternate, by rank, who keeps every target the panel meets now (the rule's
-    `next_alternate`), and told so the way they prefer. The result says which targets
-    still hold."""
-    if reason not in GIVE_UP_REASONS:
-        raise SelectionRuleError("reason", _l("Choose why the seat is free."))
-    record = draw_for(application.call)
-    if record is None or application.status not in SEATED_STATUSES:
-        raise SelectionRuleError("reason", _l("Only someone with a seat can give it up."))
-    people = {str(a.id): a for a in told_applications(application.call)}
-    panel = [person for person, a in people.items() if a.status in SEATED_STATUSES]
-    waiting = [person for person in record.ranked_alternates
-               if person in people and people[person].status == ApplicationStatus.ALTERNATE]
-    replacement = next_alternate(panel, str(application.id), waiting,
-                                 read_pool_csv(record.pool_file), plan_targets(record))
-    application.status = ApplicationStatus.WITHDRAWN
-    application.withdrawn_at = now
-    record_event(actor, "selection.seat_given_up", "application", application.id,
-                 reference=application.reference, reason=reason)
-    if replacement.alternate is not None:
-        offered = people[replacement.alternate]
-        offered.status = ApplicationStatus.SELECTED
-        if decision_way(offered) == EMAIL:
-            queue_email_to(offered.email, letter_language(offered), "selection_decision",
-                           **decision_context(record, offered), seat_link=seat_link(offered, now))
-        record_event(actor, "selection.seat_offered", "application", offered.id,
-                     reference=offered.reference, in_place_of=application.reference,
-                     keeps_every_target=replacement.keeps_every_target,
-                     targets_missed=[t.label for t in replacement.targets_missed])
-    return replacement

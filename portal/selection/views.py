@@ -13,6 +13,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import force_locale
@@ -31,23 +32,35 @@ from portal.db import db, utcnow
 from portal.i18n import LANGUAGE_BY_CODE, decimal_number
 from portal.rules import RuleError
 from portal.selection.commands import four_decimals
+from portal.selection.decisions import (
+    CALL,
+    EMAIL,
+    LETTER,
+    TEXT,
+    decision_context,
+    decisions_outstanding,
+    find_seat_offer,
+    letter_language,
+    seats_offered_later,
+    send_decisions,
+    told_applications,
+)
 from portal.selection.forms import DrawForm, GiveUpForm, PlanForm, SeatAnswerForm, SeatForm
 from portal.selection.inputs import targets_csv
-from portal.selection.services import (
+from portal.selection.seats import (
+    SeatGivenUp,
     SeatNeeds,
+    confirm_seat,
+    give_up_seat,
+    needs_from_application,
+)
+from portal.selection.services import (
     SelectionRuleError,
     answer,
     chance_text,
-    confirm_seat,
-    decision_context,
-    decisions_outstanding,
     draw_for,
     exported_pool,
     exported_targets,
-    find_seat_offer,
-    give_up_seat,
-    letter_language,
-    needs_from_application,
     plan_for,
     plan_targets,
     pool_applications,
@@ -55,8 +68,6 @@ from portal.selection.services import (
     preview,
     run_draw,
     save_plan,
-    send_decisions,
-    told_applications,
 )
 
 bp = Blueprint("selection", __name__)
@@ -71,11 +82,12 @@ def _page(call: OpenCall, plan_form: PlanForm, draw_form: DrawForm, status: int 
     applications = {str(a.id): a for a in (
         told_applications(call) if record else pool_applications(call))}
     told = decisions_outstanding(call) if record and record.decisions_sent_at else None
+    offered = seats_offered_later(record, applications) if told else {}
     return render_template(
         "selection/draw.html", call=call, record=record, plan=plan_for(call),
         preview=None if record else preview(call), plan_form=plan_form,
         draw_form=draw_form, applications=applications, four_decimals=four_decimals,
-        chance_text=chance_text, answer=answer, told=told,
+        chance_text=chance_text, answer=answer, told=told, offered=offered,
         button_form=ButtonForm(), status_labels=STATUS_LABELS,
         not_selected=ApplicationStatus.NOT_SELECTED, pool_words=pool_words,
         pool_rule=record.pool_rule if record else pool_rule(call)), status
@@ -153,22 +165,29 @@ def decisions(call_id: int):
         flash(str(error.message), "error")
     else:
         db.session.commit()
-        flash(_("Everyone is being told: %(emails)d emails queued, %(letters)d letters to "
-                "print, %(calls)d people to call.", emails=sent.emails,
-                letters=len(sent.letters), calls=len(sent.calls)), "success")
+        flash(_("Everyone is being told: %(emails)d emails and %(texts)d texts queued, "
+                "%(letters)d letters to print, %(calls)d people to call.", emails=sent.emails,
+                texts=sent.texts, letters=len(sent.letters), calls=len(sent.calls)),
+              "success")
     return redirect(url_for("selection.plan", call_id=call.id))
 
 
 @bp.route("/admin/calls/<int:call_id>/selection/letters")
 @roles_required(Role.ADMIN)
 def letters(call_id: int):
-    """Every decision letter to post, each in the applicant's language, ready to print."""
+    """Every decision letter to post, each in the applicant's language, ready to print;
+    or, with ?application=, the one letter of an alternate offered a seat later."""
     call = _call(call_id)
     record = draw_for(call)
     if record is None or record.decisions_sent_at is None:
         abort(404)
+    only = request.args.get("application")
+    if only is not None and not (only.isascii() and only.isdigit()):
+        abort(404)
     pages = []
     for application in decisions_outstanding(call).letters:
+        if only is not None and application.id != int(only):
+            continue
         language = letter_language(application)
         with force_locale(language):
             pages.append(Markup(render_template(  # noqa: S704  # nosec B704 - our own template
@@ -237,14 +256,15 @@ def give_up(application_id: int):
     form = GiveUpForm()
     if form.validate_on_submit():
         try:
-            replacement = give_up_seat(current_user._get_current_object(), application,
-                                       form.reason.data, utcnow())
+            given_up = give_up_seat(current_user._get_current_object(), application,
+                                    form.reason.data, utcnow())
         except SelectionRuleError as error:
             db.session.rollback()
             form.add_error(error.field, error.message)
         else:
             db.session.commit()
-            flash(replacement_words(replacement), "success")
+            flash(" ".join(filter(None, (replacement_words(given_up.replacement),
+                                         told_words(given_up)))), "success")
             return redirect(url_for("selection.plan", call_id=application.call_id))
     return _seat_page(application, SeatForm(formdata=None), form)
 
@@ -263,14 +283,15 @@ def answer_seat(token: str):
         _fill_needs(form, application)
     if form.validate_on_submit():
         try:
-            confirm_seat(None, application, _needs(form), utcnow(),
-                         current_app.config["INVITATION_LIFETIME"])
+            invitation = confirm_seat(None, application, _needs(form), utcnow(),
+                                      current_app.config["INVITATION_LIFETIME"])
         except RuleError as error:
             db.session.rollback()
             form.add_error("confirmed", error.message)
         else:
             db.session.commit()
-            return render_template("selection/seat_taken.html", application=application)
+            return render_template("selection/seat_taken.html", application=application,
+                                   emailed=invitation.emailed)
     return render_template("selection/answer_seat.html", application=application, form=form)
 
 
@@ -285,6 +306,21 @@ def replacement_words(replacement) -> str:
     return _("The seat is offered to number %(person)s, the alternate who keeps the most "
              "targets. Targets no longer met: %(targets)s.",
              person=replacement.alternate, targets=missed)
+
+
+def told_words(given_up: SeatGivenUp) -> str | None:
+    """How the alternate who was offered the seat hears of it."""
+    offered = given_up.offered
+    if given_up.told_by == EMAIL:
+        return _("They are told by email, with a link to say yes.")
+    if given_up.told_by == TEXT:
+        return _("They are told by text, with a link to say yes.")
+    if given_up.told_by == LETTER:
+        return _("Print their letter from the draw page and post it.")
+    if given_up.told_by == CALL:
+        return _("Call %(name)s to tell them: %(phone)s.", name=offered.contact_name,
+                 phone=offered.mobile or offered.phone or "—")
+    return None
 
 
 def _csv_file(text: str, name: str) -> Response:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import UTCDateTime, db, utcnow
@@ -42,14 +42,23 @@ class ConsentSource(enum.StrEnum):
 class TextConsent(db.Model):
     """One line of the consent ledger: texts allowed or not, from when, and how.
 
-    The ledger is never edited; the person's current answer is its newest line
-    (kept on `User.texts_allowed` so sending never has to read the ledger).
+    A line is about a person with an account, or about an application: someone
+    who chose texts when they applied has no account yet, and their agreement
+    counts all the same. The ledger is never edited; the current answer is its
+    newest line (kept on `User.texts_allowed` and `Application.texts_allowed`
+    so sending never has to read the ledger). An application's lines go when
+    the application is deleted: they hold its phone number.
     """
 
     __tablename__ = "text_consents"
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (application_id IS NULL)", name="one_holder"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
     given: Mapped[bool] = mapped_column(Boolean)
     source: Mapped[ConsentSource] = mapped_column(string_enum(ConsentSource))
     phone: Mapped[str | None] = mapped_column(String(20))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from portal.auth.models import User
 from portal.db import db
+from portal.i18n import LANGUAGE_BY_CODE
 from portal.meetings.models import Meeting, Response
 from portal.meetings.services import (
     AnswersClosed,
@@ -29,7 +30,11 @@ from portal.programs.services import program_and_membership
 from portal.texts.models import ConsentSource, InboundText
 from portal.texts.phones import NotAPhoneNumber, to_e164
 from portal.texts.segments import plain_for_texts
-from portal.texts.services import record_consent
+from portal.texts.services import (
+    applications_texted_at,
+    record_application_consent,
+    record_consent,
+)
 
 # The carriers' words, then each language's own, written as people type them
 # (accents and case do not matter: see _keyword).
@@ -119,8 +124,22 @@ def meeting_asked_about(person: User, now: datetime) -> Meeting | None:
     return next_meeting(program.id, now) if member else None
 
 
-def _say(person: User | None, template: str, **context) -> str:
-    language = person.preferred_language if person else "en"
+def _applications_of(number: str) -> list:
+    """Applications that chose texts to this number: someone who applied and has
+    no account can stop (and restart) texts too."""
+    try:
+        return applications_texted_at(to_e164(number))
+    except NotAPhoneNumber:
+        return []
+
+
+def _applicant_language(applications: list) -> str | None:
+    languages = [a.language for a in applications if a.language in LANGUAGE_BY_CODE]
+    return languages[-1] if languages else None
+
+
+def _say(person: User | None, template: str, language: str | None = None, **context) -> str:
+    language = person.preferred_language if person else (language or "en")
     program = program_and_membership(person)[0] if person else None
     with force_locale(language):
         text = render_template(f"text/{template}.txt", recipient=person, program=program,
@@ -162,13 +181,21 @@ def handle_inbound(from_number: str, body: str, provider_id: str, now: datetime)
         return seen.reply
     person = _person_for(from_number)
     word = _keyword(body)
+    applications = _applications_of(from_number) if word in STOP_WORDS | START_WORDS else []
     if word in STOP_WORDS:
         if person is not None:
             record_consent(person, False, ConsentSource.REPLY, now)
-        outcome, reply = "stopped", _say(person, "reply_stopped")
-    elif word in START_WORDS and person is not None:
-        record_consent(person, True, ConsentSource.REPLY, now)
-        outcome, reply = "started", _say(person, "reply_started")
+        for application in applications:
+            record_application_consent(application, False, ConsentSource.REPLY, now)
+        outcome, reply = "stopped", _say(person, "reply_stopped",
+                                         _applicant_language(applications))
+    elif word in START_WORDS and (person is not None or applications):
+        if person is not None:
+            record_consent(person, True, ConsentSource.REPLY, now)
+        for application in applications:
+            record_application_consent(application, True, ConsentSource.REPLY, now)
+        outcome, reply = "started", _say(person, "reply_started",
+                                         _applicant_language(applications))
     elif word in HELP_WORDS or person is None:
         outcome, reply = "help", _say(person, "reply_help")
     elif (number := _answer_number(body)) is not None:

@@ -10,13 +10,15 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateNotFound
+from sqlalchemy import select
 
+from portal.applications.models import Application, ContactWay
 from portal.auth.models import User
 from portal.db import db, utcnow
 from portal.outbox.models import Channel, OutboxMessage
 from portal.rules import RuleError
 from portal.texts.models import ConsentSource, ReachBy, TextConsent
-from portal.texts.phones import takes_texts
+from portal.texts.phones import NotAPhoneNumber, takes_texts, to_e164
 from portal.texts.segments import count_segments, plain_for_texts
 
 
@@ -78,6 +80,52 @@ def choose_ways(person: User, reach_by: ReachBy, source: ConsentSource, now: dat
     record_consent(person, reach_by.by_text, source, now, actor, new_number)
 
 
+def applicant_mobile(application: Application) -> str | None:
+    """The mobile number given on an application, in E.164; None when it does not read
+    as a number (it is kept as typed)."""
+    if not application.mobile:
+        return None
+    try:
+        return to_e164(application.mobile)
+    except NotAPhoneNumber:
+        return None
+
+
+def reaches_applicant_by_text(application: Application) -> bool:
+    """True when a text to someone who applied would be sent: texts are on, they
+    chose texts, their agreement stands, and their mobile number takes texts."""
+    return (texts_on(current_app.config) and application.preferred_contact == ContactWay.TEXT
+            and application.texts_allowed and takes_texts(applicant_mobile(application)))
+
+
+def record_application_consent(application: Application, given: bool, source: ConsentSource,
+                               now: datetime, actor: User | None = None,
+                               new_number: bool = False) -> TextConsent | None:
+    """The ledger's line for someone who applied and has no account: choosing texts
+    on the application is their agreement, choosing another way withdraws it, and
+    STOP or START by text does the same. Like `record_consent`, saying the same
+    thing twice adds nothing. The application must be stored (it needs its id)."""
+    if application.texts_allowed == given and not (given and new_number):
+        return None
+    line = TextConsent(application_id=application.id, given=given, source=source,
+                       phone=applicant_mobile(application) or (application.mobile or "")[:20]
+                       or None,
+                       recorded_by_id=actor.id if actor else None, recorded_at=now)
+    db.session.add(line)
+    application.texts_allowed = given
+    return line
+
+
+def applications_texted_at(number: str) -> list[Application]:
+    """Applications that chose texts to this E.164 number. Their numbers are kept
+    as typed, so they are read one by one; only applications that chose texts."""
+    candidates = db.session.scalars(select(Application).where(
+        Application.preferred_contact == ContactWay.TEXT, Application.mobile.is_not(None))
+        .order_by(Application.id))
+    return [application for application in candidates
+            if applicant_mobile(application) == number]
+
+
 def consent_history(person: User) -> list[TextConsent]:
     return db.session.scalars(
         db.select(TextConsent).where(TextConsent.user_id == person.id)
@@ -115,10 +163,21 @@ def queue_text(recipient: User, template: str, *, now: datetime | None = None,
     """
     if not texts_on(current_app.config) or not reaches_by_text(recipient):
         return None
-    language = recipient.preferred_language
+    return queue_text_to(recipient.phone, recipient.preferred_language, template, now=now,
+                         timezone=timezone, urgent=urgent, answers_meeting=answers_meeting,
+                         recipient_id=recipient.id, recipient=recipient, **context)
+
+
+def queue_text_to(number: str, language: str, template: str, *, now: datetime | None = None,
+                  timezone: str | None = None, urgent: bool = False, answers_meeting=None,
+                  recipient_id: int | None = None, **context) -> OutboxMessage | None:
+    """The same for a number that belongs to no account (someone who applied, say):
+    the caller has checked that texts to it are allowed."""
+    if not texts_on(current_app.config):
+        return None
     with force_locale(language):
         try:
-            body = render_template(f"text/{template}.txt", recipient=recipient, **context)
+            body = render_template(f"text/{template}.txt", **context)
         except TemplateNotFound:
             return None
     body = plain_for_texts(body)
@@ -126,7 +185,7 @@ def queue_text(recipient: User, template: str, *, now: datetime | None = None,
     zone = timezone or current_app.config["DEFAULT_TIMEZONE"]
     due = now if urgent else after_quiet_hours(now, zone, quiet_hours())
     message = OutboxMessage(
-        recipient_id=recipient.id, channel=Channel.TEXT, to_address=recipient.phone,
+        recipient_id=recipient_id, channel=Channel.TEXT, to_address=number,
         topic=template, language=language, subject="", body=body, created_at=now,
         next_attempt_at=due,
         meeting_id=answers_meeting.id if answers_meeting is not None else None,
