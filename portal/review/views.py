@@ -178,6 +178,14 @@ def _wording(form: RubricForm) -> list[CriterionWording]:
             for name, guide in zip(form.names, form.guides, strict=True)]
 
 
+def _rubric_error(form: RubricForm, error: ReviewRuleError) -> None:
+    """At the row's name or guide the rule names ("guides-3": the fourth row's guide, as
+    the page numbers its rows), or else at the first name."""
+    parts = {f"{column}-{row}": entry for column in ("names", "guides")
+             for row, entry in enumerate(form[column])}
+    parts.get(error.field, form.names[0]).errors = [error.message]
+
+
 def _admin_page(call: OpenCall, rules_form=None, reviewer_form=None, rubric_form=None):
     page = call_review_page(call)
     return render_template(
@@ -273,7 +281,7 @@ def rubric(call_id: int):
             save_rubric(_me(), call, _wording(form))
         except ReviewRuleError as error:
             db.session.rollback()
-            form.names[0].errors = [error.message]
+            _rubric_error(form, error)
         else:
             return _saved(call, _("The rubric is saved."))
     return _admin_page(call, rubric_form=form)
@@ -312,7 +320,7 @@ def translate(call_id: int, language: str):
             translate_rubric(_me(), call, language, wording)
         except ReviewRuleError as error:
             db.session.rollback()
-            form.names[0].errors = [error.message]
+            _rubric_error(form, error)
         else:
             return _saved(call, _("The translation of the rubric is saved."))
     return render_template("review/translate_rubric.html", call=call, form=form,
