@@ -231,6 +231,34 @@ def test_a_half_written_criterion_is_told_by_its_row_at_the_part_left_empty(
     assert [(criterion.id, criterion.texts) for criterion in criteria_in_order()] == before
 
 
+def value_of(page: str, name: str) -> str:
+    found = re.search(rf'<input[^>]*\bname="{name}"[^>]*\bvalue="([^"]*)"', page)
+    assert found, name
+    return found.group(1)
+
+
+def test_a_refused_section_of_the_review_page_leaves_the_others_as_saved(
+        as_role, call, reviewers):
+    """The rules, the reviewers and the rubric are separate forms on one page: when one
+    comes back with a problem, it keeps what was typed and the others show what is saved."""
+    admin = as_role("admin")
+    set_up_review(admin, call, reviewers, min_mean="3.5")
+    rules = admin.post(f"/admin/calls/{call.id}/review/rules",
+                       data={"reviews_per_application": "3", "pool_min_mean": "9"})
+    page = rules.get_data(as_text=True)
+    assert rules.status_code == 200 and "like 3.5" in page
+    assert (value_of(page, "reviews_per_application"), value_of(page, "pool_min_mean")) == (
+        "3", "9")
+    assert (value_of(page, "names-0"), value_of(page, "names-1")) == (
+        "Lived experience", "Ideas for the service")
+    rubric = admin.post(f"/admin/calls/{call.id}/review/rubric",
+                        data={**RUBRIC, "names-2": "Time to give"})
+    page = rubric.get_data(as_text=True)
+    assert rubric.status_code == 200 and value_of(page, "names-2") == "Time to give"
+    assert (value_of(page, "reviews_per_application"), value_of(page, "pool_min_mean")) == (
+        "2", "3.5")
+
+
 def test_a_half_translated_rubric_is_told_at_the_first_part_left_empty(as_role, call,
                                                                          reviewers):
     admin = as_role("admin")

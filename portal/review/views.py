@@ -145,9 +145,12 @@ def _call(call_id: int) -> OpenCall:
     return db.get_or_404(OpenCall, call_id)
 
 
-def _rules_form(call: OpenCall, setup=None) -> ReviewRulesForm:
-    form = ReviewRulesForm()
-    if not form.is_submitted():
+# The page holds several forms; one is posted at a time. The others (posted=False)
+# show what is saved, not the fields of the posted one they lack.
+
+def _rules_form(call: OpenCall, setup=None, posted: bool = True) -> ReviewRulesForm:
+    form = ReviewRulesForm() if posted else ReviewRulesForm(formdata=None)
+    if not (posted and form.is_submitted()):
         setup = setup or setup_for(call)
         form.reviews_per_application.data = setup.reviews_per_application if setup else 2
         form.pool_min_mean.data = decimal_number(Decimal(setup.pool_min_mean_tenths) / 10, 1) \
@@ -155,16 +158,17 @@ def _rules_form(call: OpenCall, setup=None) -> ReviewRulesForm:
     return form
 
 
-def _reviewer_form(call: OpenCall) -> AddReviewerForm:
-    form = AddReviewerForm()
+def _reviewer_form(call: OpenCall, posted: bool = True) -> AddReviewerForm:
+    form = AddReviewerForm() if posted else AddReviewerForm(formdata=None)
     form.reviewer.choices = [("", _("Choose a reviewer"))] + [
         (str(person.id), person.name) for person in possible_reviewers(call)]
     return form
 
 
-def _rubric_form(call: OpenCall, language: str, criteria=None) -> RubricForm:
-    form = RubricForm()
-    if not form.is_submitted():
+def _rubric_form(call: OpenCall, language: str, criteria=None,
+                 posted: bool = True) -> RubricForm:
+    form = RubricForm() if posted else RubricForm(formdata=None)
+    if not (posted and form.is_submitted()):
         criteria = criteria_of(call) if criteria is None else criteria
         for position, criterion in enumerate(criteria):
             text = criterion.texts.get(language, {})
@@ -190,9 +194,10 @@ def _admin_page(call: OpenCall, rules_form=None, reviewer_form=None, rubric_form
     page = call_review_page(call)
     return render_template(
         "review/call_review.html", call=call, page=page, setup=page.setup,
-        rules_form=rules_form or _rules_form(call, page.setup),
-        reviewer_form=reviewer_form or _reviewer_form(call),
-        rubric_form=rubric_form or _rubric_form(call, call.original.language, page.criteria),
+        rules_form=rules_form or _rules_form(call, page.setup, posted=False),
+        reviewer_form=reviewer_form or _reviewer_form(call, posted=False),
+        rubric_form=rubric_form or _rubric_form(call, call.original.language, page.criteria,
+                                                posted=False),
         criteria=page.criteria, reviewers=page.reviewers, rows=page.rows, pool=page.pool,
         drawn=page.drawn, button_form=ButtonForm(),
         status_labels=STATUS_LABELS,
