@@ -15,6 +15,7 @@ import inspect
 import io
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from functools import cache
@@ -89,6 +90,23 @@ from portal.meetings.forms import (
 from portal.meetings.models import MeetingFormat
 from portal.meetings.services import MeetingDetails, create_meeting
 from portal.programs.models import Enrollment, Program
+from portal.review.forms import (
+    AddReviewerForm,
+    ConflictForm,
+    ReviewRulesForm,
+    RubricForm,
+    score_form,
+)
+from portal.review.models import Review
+from portal.review.services import (
+    CriterionWording,
+    assign_reviewer,
+    criteria_of,
+    save_rubric,
+    save_setup,
+    share_out_reviews,
+    submit_review,
+)
 from portal.selection.decisions import seat_link
 from portal.selection.forms import DrawForm, GiveUpForm, PlanForm, SeatAnswerForm, SeatForm
 from portal.selection.models import SelectionPlan
@@ -157,6 +175,7 @@ def world(people, program) -> World:
         select(Enrollment).where(Enrollment.user_id == member.id)).one()
     payment = _payment(finance, enrollment)
     call, application = _call_and_application(people["admin"], program)
+    reviewing = _reviews_of_the_call(people["admin"], program, call)
     db.session.commit()
     return World(
         ids={"call": call.id, "call_slug": call.slug, "application": application.id,
@@ -164,6 +183,7 @@ def world(people, program) -> World:
              "target": target.id, "enrollment": enrollment.id, "payment": payment.id,
              "program": program.id, "member": member.id,
              "spanish": "es",  # a language the program's name can be written in
+             **reviewing,
              **{role: person.id for role, person in people.items()}},
         emails={"member": member.email, "target": target.email},
     )
@@ -181,6 +201,31 @@ def _call_and_application(admin, program):
     db.session.add(ApplicationDraft(call=call, code_hash=hash_token(DRAFT_CODE.replace("-", "")),
                                     fields={"name": ["Drew"]}))
     return call, application
+
+
+RUBRIC = (CriterionWording("Lived experience", "1: not described. 5: clear and close."),
+          CriterionWording("Ideas for the service", "1: none. 5: concrete and new."))
+
+
+def _reviews_of_the_call(admin, program, call) -> dict:
+    """The call under review: an eligible application read by the world's reviewer and a
+    second one against a rubric of two criteria; the second's scores are in."""
+    reviewer = make_person(program, Role.REVIEWER, name="Rae Reviewer")
+    second = make_person(program, Role.REVIEWER, name="Ola Other-Reviewer")
+    sample_paper_application(admin, call, statement="The bus stopped coming.").status = \
+        ApplicationStatus.ELIGIBLE
+    save_setup(admin, call, 2, "3.5")
+    for person in (reviewer, second):
+        assign_reviewer(admin, call, person)
+    save_rubric(admin, call, list(RUBRIC))
+    share_out_reviews(admin, call, utcnow())
+    db.session.flush()
+    criteria = criteria_of(call)
+    reviews = {review.reviewer_id: review for review in db.session.scalars(select(Review))}
+    submit_review(second, reviews[second.id], {criterion.id: 4 for criterion in criteria},
+                  "Clear and close.", utcnow())
+    return {"reviewer": reviewer.id, "review": reviews[reviewer.id].id,
+            "first_criterion": criteria[0].id, "second_criterion": criteria[1].id}
 
 
 def _planned_call(admin, program):
@@ -234,6 +279,24 @@ def _fresh(kind: str, world: World) -> int | str:
         value = _planned_call(db.session.get(User, world.ids["admin"]), program).id
     elif kind == "meeting":
         value = _meeting(facilitator, program, 14, "Extra session").id
+    elif kind == "review":
+        # A new eligible application of the reviewed call, shared out to both reviewers.
+        admin, call = db.session.get(User, world.ids["admin"]), db.session.get(
+            OpenCall, world.ids["call"])
+        application = sample_paper_application(admin, call)
+        application.status = ApplicationStatus.ELIGIBLE
+        share_out_reviews(admin, call, utcnow())
+        value = db.session.scalars(select(Review.id).where(
+            Review.application_id == application.id,
+            Review.reviewer_id == world.ids["reviewer"])).one()
+    elif kind == "call_reviewer":
+        person = make_person(program, Role.REVIEWER, name="Cy Reviewer")
+        assign_reviewer(db.session.get(User, world.ids["admin"]),
+                        db.session.get(OpenCall, world.ids["call"]), person)
+        value = person.id
+    elif kind == "call_to_review":
+        value = sample_call(db.session.get(User, world.ids["admin"]), program,
+                            slug=f"reviewed-{uuid.uuid4().hex[:8]}").id
     elif kind == "grant_request":
         # Asked for by the facilitator-turned-second-admin, so the admin may decide.
         asker = make_person(program, Role.ADMIN, name="Abe Asker")
@@ -248,9 +311,25 @@ def _fresh(kind: str, world: World) -> int | str:
 # --- Every POST route, with its form and a valid answer to start from ----------------------
 
 @dataclass(frozen=True)
+class BuiltForm:
+    """A form class the view builds for each request from rows of the world, as
+    score_form builds one choice per criterion of a call's rubric."""
+
+    builder: Callable[..., type]  # what the view calls to build it
+    arguments: Callable[[World], tuple]  # what it is built from, in this world
+
+    def form_class(self, world: World) -> type:
+        return self.builder(*self.arguments(world))
+
+
+def _rubric_of_the_call(world: World) -> tuple:
+    return (criteria_of(db.session.get(OpenCall, world.ids["call"])),)
+
+
+@dataclass(frozen=True)
 class Route:
     role: str | None  # who may use it; None: nobody signed in
-    form: type | None = None  # its WTForms form, whose fields are discovered
+    form: type | BuiltForm | None = None  # its WTForms form, whose fields are discovered
     valid: dict[str, str] = field(default_factory=dict)  # a correct answer, by field
     extra: tuple[str, ...] = ()  # fields read from request.form outside the form
     ids: dict[str, str] = field(default_factory=dict)  # URL argument -> world id or fresh kind
@@ -433,6 +512,28 @@ POST_ROUTES: dict[str, Route] = {
         answer_pages=("Welcome to the design group",), answer_saves=True),
     "selection.give_up": Route("admin", GiveUpForm, {"reason": "declined"},
                                ids={"application_id": "fresh:seated_application"}),
+    # The world's call is reviewed by the world's reviewer and a second one.
+    "review.review": Route("reviewer", BuiltForm(score_form, _rubric_of_the_call), {
+        "score_{first_criterion}": "4", "score_{second_criterion}": "3",
+        "comment": "The statement is close to the service."}, ids={"review_id": "review"}),
+    "review.conflict": Route("reviewer", ConflictForm, {"note": "I think I know who wrote it."},
+                             ids={"review_id": "fresh:review"}),
+    "review.rules": Route("admin", ReviewRulesForm, {"reviews_per_application": "2",
+                                                     "pool_min_mean": "3.5"},
+                          ids={"call_id": "call"}),
+    "review.add_reviewer": Route("admin", AddReviewerForm, {"reviewer": "{reviewer_id}"},
+                                 ids={"call_id": "fresh:call_to_review"}),
+    "review.take_off_reviewer": Route("admin", ButtonForm, ids={
+        "call_id": "call", "user_id": "fresh:call_reviewer"}),
+    "review.rubric": Route("admin", RubricForm, {
+        "names-0": "Lived experience", "guides-0": "1: not described. 5: clear and close.",
+        "names-1": "Ideas for the service", "guides-1": "1: none. 5: concrete and new, too."},
+        ids={"call_id": "call"}),
+    "review.share": Route("admin", ButtonForm, ids={"call_id": "call"}),
+    "review.translate": Route("admin", RubricForm, {
+        "names-0": "Experiencia vivida", "guides-0": "1: no descrita. 5: clara y cercana.",
+        "names-1": "Ideas para el servicio", "guides-1": "1: ninguna. 5: concretas y nuevas."},
+        ids={"call_id": "call", "language": "spanish"}),
 }
 
 
@@ -446,7 +547,8 @@ def test_every_post_route_is_covered(app):
     assert {rule.endpoint for rule in _rules(app, "POST")} == set(POST_ROUTES)
     for endpoint, route in POST_ROUTES.items():
         if route.form not in (None, ButtonForm):  # a button's form is on another page
-            assert f"{route.form.__name__}(" in view_source(app, endpoint), (endpoint, route.form)
+            made_by = route.form.builder if isinstance(route.form, BuiltForm) else route.form
+            assert f"{made_by.__name__}(" in view_source(app, endpoint), (endpoint, route.form)
 
 
 def view_source(app, endpoint: str) -> str:
@@ -525,12 +627,14 @@ def _leaf_fields(form):
             yield form_field
 
 
-def form_fields(app, route: Route) -> dict[str, str]:
+def form_fields(app, route: Route, world: World) -> dict[str, str]:
     """Field name -> kind, read from the route's form class."""
     fields = {}
     if route.form is not None:
+        form_class = (route.form.form_class(world) if isinstance(route.form, BuiltForm)
+                      else route.form)
         with app.test_request_context(method="POST"):
-            form = route.form(meta={"csrf": False})
+            form = form_class(meta={"csrf": False})
             fields = {f.name: _kind_of(f) for f in _leaf_fields(form)}
     for name in route.extra:
         fields[name] = CHOICE if name != "user_id" else WHOLE
@@ -703,6 +807,9 @@ def _fill(template: str, world: World, key: str) -> str:
     return template.format(member_email=world.emails["member"],
                            target_email=world.emails["target"],
                            member_id=world.ids["member"], meeting_id=world.ids["meeting"],
+                           reviewer_id=world.ids["reviewer"],
+                           first_criterion=world.ids["first_criterion"],
+                           second_criterion=world.ids["second_criterion"],
                            submission_key=key)
 
 
@@ -763,7 +870,8 @@ def route_fields(app, world: World, endpoint: str) -> tuple[dict[str, str], dict
     key = new_submission_key()
     valid = {_fill(name, world, key): _fill(value, world, key)
              for name, value in route.valid.items()}
-    fields = {_fill(name, world, key): kind for name, kind in form_fields(app, route).items()}
+    fields = {_fill(name, world, key): kind
+              for name, kind in form_fields(app, route, world).items()}
     return fields, valid
 
 
@@ -962,7 +1070,7 @@ def role_for(app, endpoint: str) -> str | None:
         return None
     if rule == SIGNED_IN:
         return "member"
-    for role in (Role.FINANCE, Role.FACILITATOR, Role.ADMIN, Role.MEMBER):
+    for role in (Role.FINANCE, Role.FACILITATOR, Role.ADMIN, Role.MEMBER, Role.REVIEWER):
         if role in rule:
             return role.value
     raise AssertionError(endpoint)
@@ -972,14 +1080,25 @@ GET_IDS = {"meeting_id": "meeting", "document_id": "document", "user_id": "targe
            "enrollment_id": "enrollment", "payment_id": "payment"}
 GET_TEXT = {"token": "not-a-real-link", "code": "es", "language": "en", "year": 2026,
             "slug": "design-group"}
-GET_IDS.update({"call_id": "call", "application_id": "application"})
+GET_IDS.update({"call_id": "call", "application_id": "application", "review_id": "review"})
+# A translation page is there only for a language other than the original (English).
+GET_TEXT_OF = {"admin.program_translation": {"language": "es"},
+               "review.translate": {"language": "es"}}
+
+
+def get_path_values(world: World, rule) -> dict:
+    """The address arguments of a GET page that is there, in this world."""
+    return {argument: world.ids[GET_IDS[argument]] if argument in GET_IDS
+            else GET_TEXT_OF.get(rule.endpoint, {}).get(argument, GET_TEXT[argument])
+            for argument in rule.arguments}
 
 
 def get_endpoints(app) -> list[str]:
     return sorted({rule.endpoint for rule in _rules(app, "GET")})
 
 
-@pytest.mark.parametrize("group", ["public", "member", "staff", "finance", "admin"])
+@pytest.mark.parametrize("group", ["public", "member", "staff", "finance", "admin",
+                                   "reviewer"])
 def test_hostile_query_parameters(app, ctx, world, group):
     endpoints = [e for e in get_endpoints(app)
                  if _group(role_for(app, e)) == group]
@@ -996,10 +1115,7 @@ def test_hostile_query_parameters(app, ctx, world, group):
         with app.app_context():
             limiter.reset()
         rule = next(r for r in _rules(app, "GET") if r.endpoint == endpoint)
-        values = {}
-        for argument in rule.arguments:
-            values[argument] = (world.ids[GET_IDS[argument]] if argument in GET_IDS
-                                else GET_TEXT[argument])
+        values = get_path_values(world, rule)
         words = [a for a in values if not isinstance(rule._converters[a], IntegerConverter)]
         if odd_segment is not None and words:
             values[words[0]] = odd_segment
@@ -1027,7 +1143,7 @@ def test_hostile_query_parameters(app, ctx, world, group):
 
 
 AUDITED_READS = {"applications.staff_application", "applications.scan", "applications.letter",
-                 "selection.seat"}
+                 "selection.seat", "review.review"}
 
 ODD_VALUES = ("-1", "²", "١٢", "1e400", str(10**30), b"\xff\xfe", KITCHEN_SINK)
 
@@ -1038,8 +1154,7 @@ def test_odd_values_in_every_query_parameter(app, ctx, world):
     clients = {}
     for endpoint in get_endpoints(app):
         rule = next(r for r in _rules(app, "GET") if r.endpoint == endpoint)
-        path = build_path(app, endpoint, {
-            a: world.ids[GET_IDS[a]] if a in GET_IDS else GET_TEXT[a] for a in rule.arguments})
+        path = build_path(app, endpoint, get_path_values(world, rule))
         role = role_for(app, endpoint)
         if role not in clients:
             clients[role] = sign_in_fresh(app, world.ids[role]) if role else app.test_client()
@@ -1054,7 +1169,7 @@ def test_odd_values_in_every_query_parameter(app, ctx, world):
 
 def _group(role: str | None) -> str:
     return {None: "public", "member": "member", "facilitator": "staff",
-            "finance": "finance", "admin": "admin"}[role]
+            "finance": "finance", "admin": "admin", "reviewer": "reviewer"}[role]
 
 
 def test_set_language_never_sends_people_off_the_site(app):

@@ -206,6 +206,70 @@ def test_a_rubric_translation_is_saved_whole_or_not_at_all(as_role, call, review
         assert admin.get(f"/admin/calls/{call.id}/review/rubric/{code}").status_code == 404
 
 
+def test_a_half_written_criterion_is_told_by_its_row_at_the_part_left_empty(
+        as_role, call, reviewers):
+    """The message gives the number the row has on the page (an empty row before it
+    does not shift it), sits at the empty name or guide, and what was typed in that
+    row stays on the page, even in a row the page did not offer."""
+    admin = as_role("admin")
+    set_up_review(admin, call, reviewers)
+    before = [(criterion.id, criterion.texts) for criterion in criteria_in_order()]
+    path = f"/admin/calls/{call.id}/review/rubric"
+    # Every row the page shows is sent, the empty ones too, as a browser sends them.
+    rows = {f"{column}-{row}": "" for column in ("names", "guides") for row in range(6)}
+    for typed, empty in (({"names-3": "Time to give"}, "guides-3"),
+                         ({"guides-5": "1: little. 5: a lot."}, "names-5")):
+        response = admin.post(path, data={**rows, **RUBRIC, **typed})
+        page = response.get_data(as_text=True)
+        number = int(empty[-1]) + 1
+        assert response.status_code == 200
+        assert (f'<a href="#{empty}">Criterion {number} needs both a name and what its '
+                f"scores mean.</a>") in page
+        assert f'id="{empty}-error"' in page
+        assert all(text in page for text in typed.values())
+    db.session.expire_all()
+    assert [(criterion.id, criterion.texts) for criterion in criteria_in_order()] == before
+
+
+def value_of(page: str, name: str) -> str:
+    found = re.search(rf'<input[^>]*\bname="{name}"[^>]*\bvalue="([^"]*)"', page)
+    assert found, name
+    return found.group(1)
+
+
+def test_a_refused_section_of_the_review_page_leaves_the_others_as_saved(
+        as_role, call, reviewers):
+    """The rules, the reviewers and the rubric are separate forms on one page: when one
+    comes back with a problem, it keeps what was typed and the others show what is saved."""
+    admin = as_role("admin")
+    set_up_review(admin, call, reviewers, min_mean="3.5")
+    rules = admin.post(f"/admin/calls/{call.id}/review/rules",
+                       data={"reviews_per_application": "3", "pool_min_mean": "9"})
+    page = rules.get_data(as_text=True)
+    assert rules.status_code == 200 and "like 3.5" in page
+    assert (value_of(page, "reviews_per_application"), value_of(page, "pool_min_mean")) == (
+        "3", "9")
+    assert (value_of(page, "names-0"), value_of(page, "names-1")) == (
+        "Lived experience", "Ideas for the service")
+    rubric = admin.post(f"/admin/calls/{call.id}/review/rubric",
+                        data={**RUBRIC, "names-2": "Time to give"})
+    page = rubric.get_data(as_text=True)
+    assert rubric.status_code == 200 and value_of(page, "names-2") == "Time to give"
+    assert (value_of(page, "reviews_per_application"), value_of(page, "pool_min_mean")) == (
+        "2", "3.5")
+
+
+def test_a_half_translated_rubric_is_told_at_the_first_part_left_empty(as_role, call,
+                                                                         reviewers):
+    admin = as_role("admin")
+    set_up_review(admin, call, reviewers)
+    response = admin.post(f"/admin/calls/{call.id}/review/rubric/es",
+                          data={**SPANISH, "guides-1": ""})
+    page = response.get_data(as_text=True)
+    assert '<a href="#guides-1">Translate every criterion' in page
+    assert 'id="guides-1-error"' in page and "Ideas para el servicio" in page
+
+
 def language_of(page: str, name: str) -> str:
     """The language a criterion's name is marked as being in, on a reviewer's page."""
     found = re.search(rf'<legend lang="([^"]+)" dir="auto">{re.escape(name)}</legend>', page)

@@ -134,19 +134,25 @@ class CriterionWording:
     guide: str
 
 
+def _empty_part(row: int, text: dict) -> str:
+    """The rubric form's field for the part of a row left empty: names-0, guides-2."""
+    return f"{'names' if not text['name'] else 'guides'}-{row}"
+
+
 def _checked_wording(wording: list[CriterionWording]) -> list[dict]:
-    kept = [{"name": w.name.strip(), "guide": w.guide.strip()} for w in wording
-            if w.name.strip() or w.guide.strip()]
+    texts = [{"name": w.name.strip(), "guide": w.guide.strip()} for w in wording]
+    for row, text in enumerate(texts):
+        if bool(text["name"]) != bool(text["guide"]):
+            # Numbered as the form's rows are: empty rows before it do not shift it.
+            raise ReviewRuleError(_empty_part(row, text), _l(
+                "Criterion %(number)d needs both a name and what its scores mean.",
+                number=row + 1))
+    kept = [text for text in texts if text["name"]]
     if not kept:
         raise ReviewRuleError("criteria", _l("Write at least one criterion."))
     if len(kept) > MOST_CRITERIA:
         raise ReviewRuleError("criteria", _l("A rubric has at most %(most)d criteria.",
                                              most=MOST_CRITERIA))
-    for position, text in enumerate(kept, start=1):
-        if not text["name"] or not text["guide"]:
-            raise ReviewRuleError("criteria", _l(
-                "Criterion %(number)d needs both a name and what its scores mean.",
-                number=position))
     return kept
 
 
@@ -185,8 +191,10 @@ def translate_rubric(actor: User, call: OpenCall, language: str,
         raise ReviewRuleError("criteria", _l("Choose a language to translate into."))
     criteria = criteria_of(call)
     kept = [{"name": w.name.strip(), "guide": w.guide.strip()} for w in wording]
-    if len(kept) != len(criteria) or any(not t["name"] or not t["guide"] for t in kept):
-        raise ReviewRuleError("criteria", _l(
+    missing = [_empty_part(row, text) for row, text in enumerate(kept)
+               if not text["name"] or not text["guide"]]
+    if len(kept) != len(criteria) or missing:
+        raise ReviewRuleError(missing[0] if missing else "criteria", _l(
             "Translate every criterion: its name and what its scores mean."))
     for criterion, text in zip(criteria, kept, strict=True):
         criterion.texts = {**criterion.texts, language: text}

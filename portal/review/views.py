@@ -145,9 +145,12 @@ def _call(call_id: int) -> OpenCall:
     return db.get_or_404(OpenCall, call_id)
 
 
-def _rules_form(call: OpenCall, setup=None) -> ReviewRulesForm:
-    form = ReviewRulesForm()
-    if not form.is_submitted():
+# The page holds several forms; one is posted at a time. The others (posted=False)
+# show what is saved, not the fields of the posted one they lack.
+
+def _rules_form(call: OpenCall, setup=None, posted: bool = True) -> ReviewRulesForm:
+    form = ReviewRulesForm() if posted else ReviewRulesForm(formdata=None)
+    if not (posted and form.is_submitted()):
         setup = setup or setup_for(call)
         form.reviews_per_application.data = setup.reviews_per_application if setup else 2
         form.pool_min_mean.data = decimal_number(Decimal(setup.pool_min_mean_tenths) / 10, 1) \
@@ -155,16 +158,17 @@ def _rules_form(call: OpenCall, setup=None) -> ReviewRulesForm:
     return form
 
 
-def _reviewer_form(call: OpenCall) -> AddReviewerForm:
-    form = AddReviewerForm()
+def _reviewer_form(call: OpenCall, posted: bool = True) -> AddReviewerForm:
+    form = AddReviewerForm() if posted else AddReviewerForm(formdata=None)
     form.reviewer.choices = [("", _("Choose a reviewer"))] + [
         (str(person.id), person.name) for person in possible_reviewers(call)]
     return form
 
 
-def _rubric_form(call: OpenCall, language: str, criteria=None) -> RubricForm:
-    form = RubricForm()
-    if not form.is_submitted():
+def _rubric_form(call: OpenCall, language: str, criteria=None,
+                 posted: bool = True) -> RubricForm:
+    form = RubricForm() if posted else RubricForm(formdata=None)
+    if not (posted and form.is_submitted()):
         criteria = criteria_of(call) if criteria is None else criteria
         for position, criterion in enumerate(criteria):
             text = criterion.texts.get(language, {})
@@ -178,13 +182,22 @@ def _wording(form: RubricForm) -> list[CriterionWording]:
             for name, guide in zip(form.names, form.guides, strict=True)]
 
 
+def _rubric_error(form: RubricForm, error: ReviewRuleError) -> None:
+    """At the row's name or guide the rule names ("guides-3": the fourth row's guide, as
+    the page numbers its rows), or else at the first name."""
+    parts = {f"{column}-{row}": entry for column in ("names", "guides")
+             for row, entry in enumerate(form[column])}
+    parts.get(error.field, form.names[0]).errors = [error.message]
+
+
 def _admin_page(call: OpenCall, rules_form=None, reviewer_form=None, rubric_form=None):
     page = call_review_page(call)
     return render_template(
         "review/call_review.html", call=call, page=page, setup=page.setup,
-        rules_form=rules_form or _rules_form(call, page.setup),
-        reviewer_form=reviewer_form or _reviewer_form(call),
-        rubric_form=rubric_form or _rubric_form(call, call.original.language, page.criteria),
+        rules_form=rules_form or _rules_form(call, page.setup, posted=False),
+        reviewer_form=reviewer_form or _reviewer_form(call, posted=False),
+        rubric_form=rubric_form or _rubric_form(call, call.original.language, page.criteria,
+                                                posted=False),
         criteria=page.criteria, reviewers=page.reviewers, rows=page.rows, pool=page.pool,
         drawn=page.drawn, button_form=ButtonForm(),
         status_labels=STATUS_LABELS,
@@ -273,7 +286,7 @@ def rubric(call_id: int):
             save_rubric(_me(), call, _wording(form))
         except ReviewRuleError as error:
             db.session.rollback()
-            form.names[0].errors = [error.message]
+            _rubric_error(form, error)
         else:
             return _saved(call, _("The rubric is saved."))
     return _admin_page(call, rubric_form=form)
@@ -312,7 +325,7 @@ def translate(call_id: int, language: str):
             translate_rubric(_me(), call, language, wording)
         except ReviewRuleError as error:
             db.session.rollback()
-            form.names[0].errors = [error.message]
+            _rubric_error(form, error)
         else:
             return _saved(call, _("The translation of the rubric is saved."))
     return render_template("review/translate_rubric.html", call=call, form=form,
