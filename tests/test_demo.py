@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from datetime import date
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -130,6 +131,11 @@ def test_the_exported_files_and_the_recorded_seed_give_the_same_draw(app, client
     assert record.targets_fingerprint in result.stderr
     # Every member had a real chance, not a certainty.
     assert all(0 < float(r["probability"]) < 1 for r in rows)
+    # The draw page gives the same command, word for word, to copy.
+    page = client.get(f"/admin/calls/{season.id}/selection").get_data(as_text=True)
+    shown = " ".join(unescape(re.sub(r"<[^>]+>", "", page)).split())
+    assert (f'flask --app wsgi selection draw --pool POOL.csv --targets TARGETS.csv '
+            f'--seats 10 --seed "{record.seed}" --alternates 4') in shown
 
 
 def test_the_seed_search_finds_the_wanted_panel_whatever_the_numbering():
