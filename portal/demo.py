@@ -58,6 +58,8 @@ class DemoPerson:
     transport: bool = False
     access_needs: str | None = None
     reach_by: ReachBy = ReachBy.EMAIL
+    # Where a member lives, as their application says.
+    neighborhood: str | None = None
 
 
 DEMO_PEOPLE = (
@@ -66,24 +68,38 @@ DEMO_PEOPLE = (
     DemoPerson("Luis Ortega", "luis.ortega@demo.example.org", "es", (Role.FACILITATOR,)),
     DemoPerson("Priya Raman", "finance@demo.example.org", "en", (Role.FINANCE,)),
     DemoPerson("Rosa Delgado", "rosa.delgado@demo.example.org", "es", (Role.MEMBER,),
-               phone="617-555-0141", interpretation="es", children=2, reach_by=ReachBy.BOTH),
+               phone="617-555-0141", interpretation="es", children=2, reach_by=ReachBy.BOTH,
+               neighborhood="Jamaica Plain"),
     DemoPerson("Widline Joseph", "widline.joseph@demo.example.org", "ht", (Role.MEMBER,),
-               phone="617-555-0152", interpretation="ht", transport=True, reach_by=ReachBy.TEXT),
+               phone="617-555-0152", interpretation="ht", transport=True, reach_by=ReachBy.TEXT,
+               neighborhood="Mattapan"),
     DemoPerson("陳美玲 (Mei-Ling Chen)", "meiling.chen@demo.example.org", "zh_Hant",
-               (Role.MEMBER,), phone="617-555-0163", interpretation="zh_Hant"),
+               (Role.MEMBER,), phone="617-555-0163", interpretation="zh_Hant",
+               neighborhood="Chinatown"),
     DemoPerson("Nguyễn Thị Lan", "lan.nguyen@demo.example.org", "vi", (Role.MEMBER,),
-               phone="617-555-0124", interpretation="vi", children=1, reach_by=ReachBy.BOTH),
+               phone="617-555-0124", interpretation="vi", children=1, reach_by=ReachBy.BOTH,
+               neighborhood="Dorchester"),
     DemoPerson("Amina Haddad", "amina.haddad@demo.example.org", "ar", (Role.MEMBER,),
                phone="617-555-0135", interpretation="ar",
-               access_needs="Step-free entrance, please.", reach_by=ReachBy.BOTH),
+               access_needs="Step-free entrance, please.", reach_by=ReachBy.BOTH,
+               neighborhood="South End"),
     DemoPerson("Djenaba Monteiro", None, "kea", (Role.MEMBER,), username="djenaba",
-               phone="617-555-0178", interpretation="kea", transport=True, reach_by=ReachBy.TEXT),
-    DemoPerson("Thiago Souza", "thiago.souza@demo.example.org", "pt_BR", (Role.MEMBER,)),
+               phone="617-555-0178", interpretation="kea", transport=True, reach_by=ReachBy.TEXT,
+               neighborhood="Dorchester"),
+    DemoPerson("Thiago Souza", "thiago.souza@demo.example.org", "pt_BR", (Role.MEMBER,),
+               neighborhood="East Boston"),
     DemoPerson("Marcus Bell", "marcus.bell@demo.example.org", "en", (Role.MEMBER,),
-               children=3, transport=True),
+               children=3, transport=True, neighborhood="Roxbury"),
     DemoPerson("Olga Petrova", "olga.petrova@demo.example.org", "ru", (Role.MEMBER,),
-               phone="617-555-0187", interpretation="ru", reach_by=ReachBy.NEITHER),
-    DemoPerson("Fatou Diallo", "fatou.diallo@demo.example.org", "fr", (Role.MEMBER,)),
+               phone="617-555-0187", interpretation="ru", reach_by=ReachBy.NEITHER,
+               neighborhood="Brighton"),
+    DemoPerson("Fatou Diallo", "fatou.diallo@demo.example.org", "fr", (Role.MEMBER,),
+               neighborhood="Roxbury"),
+    # They read the second group's applications, blind; the first signs in as "the reviewer".
+    DemoPerson("Keisha Grant", "reviewer@demo.example.org", "en", (Role.REVIEWER,)),
+    DemoPerson("Jorge Ramírez", "jorge.ramirez@demo.example.org", "es", (Role.REVIEWER,)),
+    DemoPerson("Nadège Pierre-Louis", "nadege.pierrelouis@demo.example.org", "ht",
+               (Role.REVIEWER,)),
 )
 
 

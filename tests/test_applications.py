@@ -358,22 +358,6 @@ def test_the_printable_form_is_public(client, call):
     assert "Suite 806" in page and "What would you change first?" in page
 
 
-def test_demo_has_a_closed_call_and_an_open_one(ctx):
-    from portal.demo import seed_demo
-
-    seed_demo(date.today())
-    db.session.commit()
-    counts = dict(db.session.execute(select(OpenCall.slug, func.count(Application.id))
-                                     .outerjoin(Application).group_by(OpenCall.slug)).all())
-    assert counts["design-group"] >= 55 and counts["second-group"] == 0
-    season = db.session.scalars(select(OpenCall).where(OpenCall.slug == "design-group")).one()
-    assert not season.is_open(utcnow())
-    second = db.session.scalars(select(OpenCall).where(OpenCall.slug == "second-group")).one()
-    assert second.is_open(utcnow())
-    by_place = call_counts(season).by_neighborhood
-    assert by_place.most_common(3)[0][0] in ("Dorchester", "Roxbury", "South End")
-
-
 def test_a_send_that_meets_a_locked_sqlite_database_is_tried_again(client, call, monkeypatch):
     """At the deadline SQLite may refuse a writer that waited too long; the person must
     not see an error, and the application must be stored once."""

@@ -28,6 +28,7 @@ WHO = {
     "facilitator": "dana.whitfield@demo.example.org",
     "finance": "finance@demo.example.org",
     "admin": "admin@demo.example.org",
+    "reviewer": "reviewer@demo.example.org",  # scored reviews, open ones and a conflict
 }
 START = ("/", "/sign-in", "/forgot-password", "/language", "/no-such-page")
 

@@ -47,8 +47,12 @@ class LiveData:
     long_title_meeting_id: int  # a title with no place to break a line
     invitation_token: str
     reset_token: str
-    season_call_id: int  # this season's call, closed, with its applications
+    season_call_id: int  # this season's call, drawn, everyone told
     application_id: int
+    seat_token: str  # the link an alternate got when a member gave up their seat
+    second_call_id: int  # the next group's call, open, its reviews under way
+    review_id: int  # the demo reviewer's next review to do
+    scored_review_id: int  # one they scored
     people: dict[str, str]  # role -> sign-in name
 
 
@@ -134,6 +138,7 @@ def live(tmp_path_factory):
             "facilitator": "dana.whitfield@demo.example.org",
             "finance": "finance@demo.example.org",
             "admin": "admin@demo.example.org",
+            "reviewer": "reviewer@demo.example.org",
         },
         **data,
     )
@@ -192,13 +197,48 @@ def _stipend_ids(db) -> dict[str, int]:
     )
 
 
-def _application_ids(db) -> dict[str, int]:
+def _application_ids(db) -> dict[str, int | str]:
     from portal.applications.models import Application, OpenCall
+    from portal.auth.models import User
+    from portal.review.models import Review
 
     call = db.session.scalars(select(OpenCall).where(OpenCall.slug == "design-group")).one()
     first = db.session.scalars(select(Application.id).where(Application.call_id == call.id)
                                .order_by(Application.id)).first()
-    return dict(season_call_id=call.id, application_id=first)
+    second = db.session.scalars(select(OpenCall).where(OpenCall.slug == "second-group")).one()
+    reviewer = db.session.scalars(select(User).where(
+        User.email == "reviewer@demo.example.org")).one()
+    reviews = db.session.scalars(select(Review).where(Review.reviewer_id == reviewer.id)
+                                 .order_by(Review.id)).all()
+    return dict(season_call_id=call.id, application_id=first, seat_token=_seat_token(db, call),
+                second_call_id=second.id,
+                review_id=next(r.id for r in reviews if r.is_open),
+                scored_review_id=next(r.id for r in reviews if r.submitted_at))
+
+
+def _seat_token(db, call) -> str:
+    """A member gives up their seat; the first alternate with email who keeps every
+    target is offered it, and their decision email carries the one-time link."""
+    import re
+
+    from portal.applications.models import Application
+    from portal.auth.models import User
+    from portal.db import utcnow
+    from portal.outbox.models import OutboxMessage
+    from portal.selection.services import draw_for, give_up_seat
+
+    record = draw_for(call)
+    alternates = [db.session.get(Application, int(p)) for p in record.ranked_alternates]
+    offered = next(a for a in alternates if a.email)
+    declined = next(db.session.get(Application, int(p)) for p in record.panel
+                    if db.session.get(Application, int(p)).language == offered.language)
+    admin = db.session.scalars(select(User).where(User.email == "admin@demo.example.org")).one()
+    replacement = give_up_seat(admin, declined, "declined", utcnow())
+    assert replacement.alternate == str(offered.id), "the seat went to another alternate"
+    db.session.commit()
+    email = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.to_address == offered.email).order_by(OutboxMessage.id.desc())).first()
+    return re.search(r"/seat/([\w-]+)", email.body).group(1)
 
 
 @pytest.fixture(scope="session")
@@ -248,7 +288,20 @@ def sign_in(page, identifier: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_url(lambda url: "/sign-in" not in url)
 
 
+def drawn(page) -> None:
+    """Wait until the page is drawn as people see it: its stylesheet applied, its fonts in.
+
+    A check made as soon as an element appears can otherwise judge the page unstyled:
+    the browser revalidates the stylesheet on every page, and on a busy machine its
+    answer can come after the content. Unstyled, the skip link sits in the page as a
+    small text link beside the header's, and axe rightly finds it too small to tap.
+    """
+    page.wait_for_load_state("load")
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+
+
 def axe_violations(page) -> list[str]:
+    drawn(page)
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
         AXE_TAGS,
@@ -270,6 +323,7 @@ def horizontal_overflow(page) -> int:
     a page that is too wide, which makes window.innerWidth grow with it.
     """
     width = page.viewport_size["width"]
+    drawn(page)
     return page.evaluate(
         f"() => Math.max(0, document.documentElement.scrollWidth - {width})"
     )
@@ -310,6 +364,7 @@ def outside_viewport(page) -> list[str]:
     Positioned content (an open menu) does not widen the page, so a page can fit
     and still put links where nobody can reach them; this looks at where each is.
     """
+    drawn(page)
     return page.evaluate(OUTSIDE_VIEWPORT, page.viewport_size["width"])
 
 

@@ -13,7 +13,8 @@ MEMBER = "member"
 FACILITATOR = "facilitator"
 FINANCE = "finance"
 ADMIN = "admin"
-ROLES = (ANONYMOUS, MEMBER, FACILITATOR, FINANCE, ADMIN)
+REVIEWER = "reviewer"
+ROLES = (ANONYMOUS, MEMBER, FACILITATOR, FINANCE, ADMIN, REVIEWER)
 SIGNED_IN = frozenset({MEMBER, FACILITATOR, FINANCE, ADMIN})
 
 # Four languages for every page: left-to-right Latin, right-to-left, and CJK.
@@ -47,8 +48,8 @@ PAGES: dict[str, Page] = {
                                 frozenset({ANONYMOUS}),
                                 form={"password": "password123", "password_again": ""}),
     "home.choose_language": Page("languages", "/language", frozenset({ANONYMOUS, MEMBER})),
-    "home.index": Page("home", "/", SIGNED_IN, main=True),
-    "account.profile": Page("profile", "/profile/", SIGNED_IN, main=True,
+    "home.index": Page("home", "/", SIGNED_IN | {REVIEWER}, main=True),
+    "account.profile": Page("profile", "/profile/", SIGNED_IN | {REVIEWER}, main=True,
                             form={"name": "", "childcare_children": "many"}),
     "account.password": Page("password", "/profile/password", SIGNED_IN,
                              form={"current_password": "", "password": "short"}),
@@ -69,10 +70,26 @@ PAGES: dict[str, Page] = {
                                          frozenset({FACILITATOR, ADMIN}), form={"title": ""}),
     "meetings.roster": Page("roster", "/meetings/{meeting_id}/roster",
                             frozenset({FACILITATOR, ADMIN})),
-    "selection.plan": Page("selection-plan", "/admin/calls/{season_call_id}/selection",
+    # This season's call is drawn: its page is the draw's record.
+    "selection.plan": Page("selection-draw", "/admin/calls/{season_call_id}/selection",
                            frozenset({ADMIN})),
     "selection.seat": Page("seat", "/admin/applications/{application_id}/seat",
                            frozenset({ADMIN})),
+    "selection.letters": Page("decision-letters",
+                              "/admin/calls/{season_call_id}/selection/letters",
+                              frozenset({ADMIN})),
+    # The link in the email of the alternate who was offered a declined seat.
+    "selection.answer_seat": Page("answer-seat", "/seat/{seat_token}", frozenset({ANONYMOUS}),
+                                  form={"childcare_children": "two"}),
+    # Reviewers read blind, in their language, often on a phone.
+    "review.my_reviews": Page("my-reviews", "/reviews", frozenset({REVIEWER}), main=True),
+    "review.review": Page("review", "/reviews/{review_id}", frozenset({REVIEWER}), main=True,
+                          form={"comment": "Clear and close to home."}),
+    "review.call_review": Page("call-review", "/admin/calls/{second_call_id}/review",
+                               frozenset({ADMIN}), form={"pool_min_mean": "seven"}),
+    "review.translate": Page("rubric-translation",
+                             "/admin/calls/{second_call_id}/review/rubric/ar",
+                             frozenset({ADMIN}), form={"names-0": "التجربة المعاشة"}),
     "texts.meeting_call_list": Page("call-list", "/meetings/{meeting_id}/call-list",
                                     frozenset({FACILITATOR, ADMIN})),
     "meetings.cancel": Page("cancel-meeting", "/meetings/{meeting_id}/cancel",
@@ -161,6 +178,10 @@ EXTRA_PAGES = (
     Page("materials-filtered", "/materials?meeting={past_meeting_id}&kind=minutes",
          frozenset({MEMBER})),
     Page("call-closed", "/apply/design-group", frozenset({ANONYMOUS})),
+    Page("selection-plan", "/admin/calls/{second_call_id}/selection", frozenset({ADMIN})),
+    Page("review-scored", "/reviews/{scored_review_id}", frozenset({REVIEWER})),
+    Page("rubric-translation-done", "/admin/calls/{second_call_id}/review/rubric/es",
+         frozenset({ADMIN})),
     Page("call-applications-filtered",
          "/admin/calls/{season_call_id}?status=ineligible&neighborhood=Dorchester",
          frozenset({ADMIN})),
@@ -173,10 +194,12 @@ NOT_PAGES = {
     "selection.give_up": "a button (POST) on the seat page",
     "selection.pool_file": "a CSV file for auditors, not a page",
     "selection.targets_file": "a CSV file for auditors, not a page",
-    "selection.letters": "exists only after a draw's decisions went out; not yet in the "
-                         "browser data set",
-    "selection.answer_seat": "a one-time link from a decision email; not yet in the browser "
-                             "data set (its fields are the seat page's)",
+    "review.conflict": "a form (POST) on the review page",
+    "review.rules": "a form (POST) on the call's review page",
+    "review.add_reviewer": "a form (POST) on the call's review page",
+    "review.take_off_reviewer": "a button (POST) on the call's review page",
+    "review.rubric": "a form (POST) on the call's review page",
+    "review.share": "a button (POST) on the call's review page",
     "texts.inbound": "the text provider's webhook: TwiML for a signed POST, not a page",
     "texts.delivery_status": "the text provider's delivery reports: a signed POST, no page",
     "home.favicon": "the site's icon, not a page",

@@ -3,6 +3,8 @@ mirroring; text at 200%."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.browser.conftest import (
@@ -263,6 +265,27 @@ def test_someone_applies_in_spanish_saves_finishes_and_checks_the_status(
     assert reference in other.inner_text("main")
     assert axe_violations(other) == [] and horizontal_overflow(other) == 0
     later.close()
+    context.close()
+
+
+def test_checks_judge_the_page_with_its_stylesheet_even_when_it_comes_late(
+        browser, live, axe_source):
+    """The stylesheet is asked for again on every page; on a busy machine its answer
+    can come after the page's content. A check run then must wait for it, or it
+    judges an unstyled page (the skip link as a small text link among others)."""
+    context = new_context(browser, live, axe_source, "phone")
+
+    def late(route):
+        time.sleep(1.5)
+        route.continue_()
+
+    context.route("**/portal.css", late)
+    page = context.new_page()
+    page.goto("/language/es?next=/apply", wait_until="commit")
+    page.wait_for_selector("#name")
+    assert axe_violations(page) == [] and horizontal_overflow(page) == 0
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.skip-link'))"
+                         ".position") == "absolute"
     context.close()
 
 

@@ -27,6 +27,7 @@ from tests.browser.pages import (
     MEMBER,
     NOT_PAGES,
     PAGES,
+    REVIEWER,
     SCREENSHOT_LANGUAGES,
     combinations,
     pages_for,
@@ -86,7 +87,8 @@ FORM_ROLES = {"auth.sign_in": ANONYMOUS, "auth.forgot_password": ANONYMOUS,
               "auth.enter_code": ANONYMOUS,
               "auth.accept_invitation": ANONYMOUS, "auth.reset_password": ANONYMOUS,
               "applications.apply": ANONYMOUS, "applications.continue_later": ANONYMOUS,
-              "applications.status": ANONYMOUS}
+              "applications.status": ANONYMOUS, "selection.answer_seat": ANONYMOUS,
+              "review.review": REVIEWER}
 
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])

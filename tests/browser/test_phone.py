@@ -96,7 +96,10 @@ def test_tables_and_long_titles_fit_or_scroll_visibly_at_320(browser, live, axe_
     sign_in(page, live.people["admin"])
     meeting = live.long_title_meeting_id
     paths = [f"/meetings/{meeting}", f"/meetings/{meeting}/roster", "/admin/people",
-             "/admin/audit", "/admin/outbox", f"/meetings/{meeting}/edit"]
+             "/admin/audit", "/admin/outbox", f"/meetings/{meeting}/edit",
+             f"/admin/calls/{live.season_call_id}/selection",
+             f"/admin/calls/{live.season_call_id}/selection/letters",
+             f"/admin/calls/{live.second_call_id}/review"]
     page.goto("/calendar")
     while "Neighbourhood" not in page.content() and page.locator("a[rel=next]").count():
         page.click("a[rel=next]")
