@@ -21,7 +21,8 @@ from portal.db import db, utcnow
 from portal.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_demo, sign_in_table
 from portal.outbox.models import OutboxMessage, OutboxStatus
 from portal.review.models import Review
-from portal.review.services import criteria_of, reviewers_of, scores_of, setup_for
+from portal.review.scores import scores_of
+from portal.review.services import criteria_of, reviewers_of, setup_for
 from portal.selection.demo import seed_drawing
 from portal.selection.inputs import Target
 from portal.selection.lottery import find_lottery, sample_panel

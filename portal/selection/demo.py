@@ -20,6 +20,7 @@ from portal.audit.services import record_event
 from portal.auth.models import User
 from portal.db import db
 from portal.outbox.models import OutboxMessage, OutboxStatus
+from portal.selection.decisions import send_decisions
 from portal.selection.lottery import find_lottery, sample_panel
 from portal.selection.models import SeatOffer, SelectionDraw
 from portal.selection.services import (
@@ -28,7 +29,6 @@ from portal.selection.services import (
     pool_of,
     run_draw,
     save_plan,
-    send_decisions,
 )
 
 # A seat for every language of the pool: with ten languages and ten seats, one each.

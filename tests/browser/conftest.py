@@ -225,7 +225,8 @@ def _seat_token(db, call) -> str:
     from portal.auth.models import User
     from portal.db import utcnow
     from portal.outbox.models import OutboxMessage
-    from portal.selection.services import draw_for, give_up_seat
+    from portal.selection.seats import give_up_seat
+    from portal.selection.services import draw_for
 
     record = draw_for(call)
     alternates = [db.session.get(Application, int(p)) for p in record.ranked_alternates]
@@ -233,8 +234,9 @@ def _seat_token(db, call) -> str:
     declined = next(db.session.get(Application, int(p)) for p in record.panel
                     if db.session.get(Application, int(p)).language == offered.language)
     admin = db.session.scalars(select(User).where(User.email == "admin@demo.example.org")).one()
-    replacement = give_up_seat(admin, declined, "declined", utcnow())
-    assert replacement.alternate == str(offered.id), "the seat went to another alternate"
+    given_up = give_up_seat(admin, declined, "declined", utcnow())
+    assert given_up.replacement.alternate == str(offered.id), "the seat went to another alternate"
+    assert given_up.told_by == "email", given_up.told_by
     db.session.commit()
     email = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.to_address == offered.email).order_by(OutboxMessage.id.desc())).first()
