@@ -78,7 +78,6 @@ def draw_the_members(admin: User, call: OpenCall, members: dict[Application, Use
         raise RuntimeError("The demo's draw did not seat the demo's members.")
     record.drawn_at = drawn_at
     send_decisions(admin, call, told_at)
-    call.decided_at = told_at
     # The emails went out that afternoon; the demo does not send them again.
     for message in db.session.scalars(select(OutboxMessage).where(
             OutboxMessage.topic == "selection_decision",
