@@ -326,6 +326,9 @@ def test_changing_language_midway_keeps_what_was_typed(browser, live, axe_source
     page.click("summary:has(.visually-hidden)")  # the language switcher
     page.click(".language-list a[hreflang=ar]")
     page.wait_for_function("document.documentElement.lang === 'ar'")
+    # The answers come back from the script, which runs once the new page is parsed:
+    # the Arabic page may be there a moment before them.
+    page.wait_for_load_state("load")
     assert page.input_value("#name") == "Lucía Ortiz"
     assert page.input_value("#statement") == "Lo que viví me enseñó a escuchar."
     context.close()
