@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, gettext
 from sqlalchemy import func, select
 
 from portal.applications.models import Application, ApplicationStatus, ContactWay, OpenCall
@@ -23,7 +23,7 @@ from portal.outbox.models import Channel, OutboxMessage
 from portal.selection.decisions import send_decisions
 from portal.selection.models import SelectionDraw
 from portal.texts.models import ConsentSource, ReachBy, TextConsent
-from portal.texts.segments import count_segments
+from portal.texts.segments import count_segments, plain_for_texts
 from portal.texts.services import record_application_consent
 from tests.html_check import html_problems
 from tests.test_applications import answers, make_call
@@ -115,6 +115,12 @@ def emails() -> dict[str, OutboxMessage]:
         select(OutboxMessage).where(OutboxMessage.channel == Channel.EMAIL))}
 
 
+def says(language: str, message: str, **values) -> str:
+    """A sentence as the applicant reads it: their catalog, then what texts can carry."""
+    with force_locale(language):
+        return plain_for_texts(gettext(message, **values))
+
+
 def long_day(day: date, language: str) -> str:
     with force_locale(language):
         return format_date(day, "long")
@@ -136,18 +142,22 @@ def test_everyone_who_chose_texts_is_told_by_text_in_their_language(
             continue
         text = sent[e164(application.id)]
         assert text.language == application.language and text.recipient_id is None
-        assert application.reference in text.body and "Reply STOP" in text.body
+        language = application.language
+        assert application.reference in text.body
+        assert says(language, "Reply STOP to end texts.") in text.body
         assert text.segments == count_segments(text.body).count
         person = str(application.id)
         if person in record.panel:
             assert re.search(r"http://portal\.test/seat/\S+", text.body), text.body
-            assert "Staff will also call you" in text.body
+            assert says(language, "Staff will also call you in the next few days.") in text.body
         elif person in record.ranked_alternates:
             rank = record.ranked_alternates.index(person) + 1
-            assert f"number {rank} on the waiting list" in text.body
+            assert says(language, "You are number %(rank)d on the waiting list. If a seat "
+                        "frees up, we will contact you.", rank=rank) in text.body
             assert "/seat/" not in text.body
         else:
-            assert "this time you were not chosen" in text.body and "/seat/" not in text.body
+            assert says(language, "The seats were drawn by lottery, and this time you "
+                        "were not chosen.") in text.body and "/seat/" not in text.body
     # Those not chosen hear the day their application goes, written in their language.
     db.session.expire_all()
     deleted_on = db.session.get(OpenCall, texted_call.id).decided_at.date() + timedelta(days=180)
