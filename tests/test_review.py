@@ -4,7 +4,6 @@ admins' view of scores and the pool rule the draw then follows."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,8 +14,7 @@ from portal.auth.models import Role, RoleGrant
 from portal.db import db, utcnow
 from portal.review.models import CallReviewer, Review, ReviewSetup, RubricCriterion
 from tests.conftest import make_person, sign_in
-from tests.test_applications import make_call
-from tests.test_selection_web import PEOPLE, add_application
+from tests.test_selection_web import PEOPLE, add_application, closed_call
 
 RUBRIC = {"names-0": "Lived experience", "guides-0": "1: not described. 5: clear and close.",
           "names-1": "Ideas for the service", "guides-1": "1: none. 5: concrete and new."}
@@ -24,16 +22,7 @@ RUBRIC = {"names-0": "Lived experience", "guides-0": "1: not described. 5: clear
 
 @pytest.fixture
 def call(program, people):
-    """The draw's call: eight eligible applications (TEST-0001 to 8), one not eligible
-    (TEST-0099), and a deadline already passed."""
-    call = make_call(program, people["admin"])
-    call.seats = 4
-    call.deadline_day = date.today() - timedelta(days=1)
-    for number, person in enumerate(PEOPLE, start=1):
-        add_application(call, number, *person)
-    add_application(call, 99, "Roxbury", "en", "", status=ApplicationStatus.INELIGIBLE)
-    db.session.commit()
-    return call
+    return closed_call(program, people["admin"])
 
 
 @pytest.fixture

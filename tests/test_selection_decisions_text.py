@@ -27,7 +27,7 @@ from portal.texts.segments import count_segments, plain_for_texts
 from portal.texts.services import record_application_consent
 from tests.html_check import html_problems
 from tests.test_applications import answers, make_call
-from tests.test_selection_web import PEOPLE, SEED, add_application, save_plan
+from tests.test_selection_web import SEED, add_application, closed_call, save_plan
 from tests.test_texts import reply_of, text_in
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -57,18 +57,6 @@ def chose_texts(application: Application, agreed: bool = True) -> None:
     db.session.flush()
     if agreed:
         record_application_consent(application, True, ConsentSource.APPLICATION, utcnow())
-
-
-def closed_call(program, admin) -> OpenCall:
-    """The draw page's call: eight eligible applicants, four seats, one not eligible."""
-    call = make_call(program, admin)
-    call.seats = 4
-    call.deadline_day = date.today() - timedelta(days=1)
-    for number, person in enumerate(PEOPLE, start=1):
-        add_application(call, number, *person)
-    add_application(call, 99, "Roxbury", "en", "", status=ApplicationStatus.INELIGIBLE)
-    db.session.commit()
-    return call
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.applications.models import Application, ApplicationStatus, ContactWay
+from portal.applications.models import Application, ApplicationStatus, ContactWay, OpenCall
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
 from portal.db import db, utcnow
@@ -55,9 +55,10 @@ def add_application(call, number, neighborhood, language, age_band,
     return application
 
 
-@pytest.fixture
-def call(program, people):
-    call = make_call(program, people["admin"])
+def closed_call(program, admin) -> OpenCall:
+    """The draw page's call: eight eligible applications (TEST-0001 to 8), four seats,
+    one not eligible (TEST-0099), and a deadline already passed."""
+    call = make_call(program, admin)
     call.seats = 4
     call.deadline_day = date.today() - timedelta(days=1)
     for number, person in enumerate(PEOPLE, start=1):
@@ -65,6 +66,11 @@ def call(program, people):
     add_application(call, 99, "Roxbury", "en", "", status=ApplicationStatus.INELIGIBLE)
     db.session.commit()
     return call
+
+
+@pytest.fixture
+def call(program, people):
+    return closed_call(program, people["admin"])
 
 
 def save_plan(client, call, targets=TARGETS, alternates="2"):
