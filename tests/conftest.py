@@ -130,6 +130,18 @@ def empty_tables(data_app) -> None:
 
 
 @pytest.fixture
+def scratch_app(tmp_path_factory):
+    """An app on its own empty database, for tests that run the migrations themselves."""
+    url, drop = make_database_url(tmp_path_factory, "scratch")
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    drop()
+
+
+@pytest.fixture
 def ctx(data_app):
     with data_app.app_context():
         yield

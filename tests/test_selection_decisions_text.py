@@ -434,20 +434,6 @@ def test_the_form_says_that_choosing_texts_is_agreeing_to_them(client, program, 
 
 # Applications from before the ledger held them ---------------------------------------------
 
-@pytest.fixture
-def scratch_app(tmp_path_factory):
-    from portal import create_app
-    from tests.conftest import TEST_CONFIG, make_database_url
-
-    url, drop = make_database_url(tmp_path_factory, "consent")
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop()
-
-
 def test_applications_that_chose_texts_before_the_upgrade_count_as_agreed(scratch_app):
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import MetaData, Table

@@ -14,7 +14,7 @@ from portal.config import ConfigError
 from portal.db import db
 from portal.demo import PROGRAM_NAME
 from portal.programs.models import Enrollment, Program, TaxFormStatus
-from tests.conftest import TEST_CONFIG, make_database_url
+from tests.conftest import TEST_CONFIG
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
@@ -37,17 +37,6 @@ def test_database_url_from_environment(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://user@db.internal/portal")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://user@db.internal/portal"
-
-
-@pytest.fixture
-def scratch_app(tmp_path_factory):
-    url, drop = make_database_url(tmp_path_factory, "scratch")
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop()
 
 
 def test_migrations_upgrade_downgrade_upgrade(scratch_app):

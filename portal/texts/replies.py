@@ -138,6 +138,14 @@ def _applicant_language(applications: list) -> str | None:
     return languages[-1] if languages else None
 
 
+def _record_reply_consent(person, applications, agreed: bool, now) -> None:
+    """STOP or START from a number: for its account and every application it gave."""
+    if person is not None:
+        record_consent(person, agreed, ConsentSource.REPLY, now)
+    for application in applications:
+        record_application_consent(application, agreed, ConsentSource.REPLY, now)
+
+
 def _say(person: User | None, template: str, language: str | None = None, **context) -> str:
     language = person.preferred_language if person else (language or "en")
     program = program_and_membership(person)[0] if person else None
@@ -183,17 +191,11 @@ def handle_inbound(from_number: str, body: str, provider_id: str, now: datetime)
     word = _keyword(body)
     applications = _applications_of(from_number) if word in STOP_WORDS | START_WORDS else []
     if word in STOP_WORDS:
-        if person is not None:
-            record_consent(person, False, ConsentSource.REPLY, now)
-        for application in applications:
-            record_application_consent(application, False, ConsentSource.REPLY, now)
+        _record_reply_consent(person, applications, False, now)
         outcome, reply = "stopped", _say(person, "reply_stopped",
                                          _applicant_language(applications))
     elif word in START_WORDS and (person is not None or applications):
-        if person is not None:
-            record_consent(person, True, ConsentSource.REPLY, now)
-        for application in applications:
-            record_application_consent(application, True, ConsentSource.REPLY, now)
+        _record_reply_consent(person, applications, True, now)
         outcome, reply = "started", _say(person, "reply_started",
                                          _applicant_language(applications))
     elif word in HELP_WORDS or person is None:
